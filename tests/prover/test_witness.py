@@ -35,16 +35,49 @@ def test_fnv1a_64_reference_vectors(name: str, expected: int) -> None:
     assert fnv1a_64(name) == expected
 
 
-@pytest.mark.parametrize("v, expected", [(0, 0), (1, 1), (R - 1, R - 1), ("0", 0), (str(R - 1), R - 1),
-                                         ("0x10", 16), ("0XfF", 255), (np.uint64(7), 7), ("007", 7)])
+@pytest.mark.parametrize(
+    "v, expected",
+    [
+        (0, 0),
+        (1, 1),
+        (R - 1, R - 1),
+        ("0", 0),
+        (str(R - 1), R - 1),
+        ("0x10", 16),
+        ("0XfF", 255),
+        (np.uint64(7), 7),
+        ("007", 7),
+    ],
+)
 def test_parse_accepts(v, expected: int) -> None:
     assert parse_field_element("s", v) == expected
 
 
 @pytest.mark.parametrize(
     "v",
-    [R, R + 1, -1, 2**256 - 1, str(R), "-1", hex(R), True, False, np.bool_(True), 1.0, 2.5, None, "1.5",
-     " 1", "", "0x", "1e3", "1" * 200, [1], b"1"],
+    [
+        R,
+        R + 1,
+        -1,
+        2**256 - 1,
+        str(R),
+        "-1",
+        hex(R),
+        True,
+        False,
+        np.bool_(True),
+        1.0,
+        2.5,
+        None,
+        "1.5",
+        " 1",
+        "",
+        "0x",
+        "1e3",
+        "1" * 200,
+        [1],
+        b"1",
+    ],
 )
 def test_parse_rejects(v) -> None:
     with pytest.raises(InputError, match="signal inNullifier"):
@@ -166,7 +199,10 @@ def test_bus_inputs_match_circom_js(bus_circuit, tmp_path) -> None:
     out = tmp_path / "js.wtns"
     subprocess.run(
         ["node", "generate_witness.js", bus_circuit.wasm.name, inp, out],
-        cwd=bus_circuit.js_dir, check=True, capture_output=True, timeout=120,
+        cwd=bus_circuit.js_dir,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     wc = WitnessCalculator(bus_circuit.wasm)
     assert wc.calculate(inputs) == read_wtns_ints(out)

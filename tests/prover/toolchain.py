@@ -81,9 +81,7 @@ def compile_circuit(name: str) -> Compiled:
 def snarkjs(*args: str | os.PathLike, cwd: Path | None = None) -> str:
     """Run snarkjs; returns stdout, raises with its output on failure."""
     _require(SNARKJS)
-    p = subprocess.run(
-        [str(SNARKJS), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=600
-    )
+    p = subprocess.run([str(SNARKJS), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         raise RuntimeError(f"snarkjs {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p.stdout

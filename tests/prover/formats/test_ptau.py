@@ -46,12 +46,41 @@ def tiny_ptau(power: int = 2, prepared: bool = True) -> Ptau:
     rng = random.Random(power)
     n = 1 << power
     key = PtauPublicKey(*(_pts(rng, 2, 4) for _ in range(6)), *(_pts(rng, 2, 2, 4) for _ in range(3)))
-    contrib = PtauContribution(_pts(rng, 2, 4), _pts(rng, 2, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 4),
-                               _pts(rng, 2, 2, 4), key, bytes(range(216)), bytes(64), 1, "b", 12, b"\x01\x02")
-    lag = (_pts(rng, 4 * n - 1, 2, 4), _pts(rng, 2 * n - 1, 2, 2, 4), _pts(rng, 2 * n - 1, 2, 4),
-           _pts(rng, 2 * n - 1, 2, 4)) if prepared else (None,) * 4
-    return Ptau(power, power, _pts(rng, 2 * n - 1, 2, 4), _pts(rng, n, 2, 2, 4), _pts(rng, n, 2, 4),
-                _pts(rng, n, 2, 4), _pts(rng, 2, 2, 4), (contrib,), *lag)
+    contrib = PtauContribution(
+        _pts(rng, 2, 4),
+        _pts(rng, 2, 2, 4),
+        _pts(rng, 2, 4),
+        _pts(rng, 2, 4),
+        _pts(rng, 2, 2, 4),
+        key,
+        bytes(range(216)),
+        bytes(64),
+        1,
+        "b",
+        12,
+        b"\x01\x02",
+    )
+    lag = (
+        (
+            _pts(rng, 4 * n - 1, 2, 4),
+            _pts(rng, 2 * n - 1, 2, 2, 4),
+            _pts(rng, 2 * n - 1, 2, 4),
+            _pts(rng, 2 * n - 1, 2, 4),
+        )
+        if prepared
+        else (None,) * 4
+    )
+    return Ptau(
+        power,
+        power,
+        _pts(rng, 2 * n - 1, 2, 4),
+        _pts(rng, n, 2, 2, 4),
+        _pts(rng, n, 2, 4),
+        _pts(rng, n, 2, 4),
+        _pts(rng, 2, 2, 4),
+        (contrib,),
+        *lag,
+    )
 
 
 @pytest.fixture
@@ -67,12 +96,26 @@ def test_synthetic_round_trip(tiny, tmp_path) -> None:
     back = read_ptau(p)
     assert (back.power, back.ceremony_power, back.prepared) == (2, 2, True)
     assert back.section_order == (1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15)
-    for f in ("tau_g1", "tau_g2", "alpha_tau_g1", "beta_tau_g1", "beta_g2", "lagrange_tau_g1", "lagrange_tau_g2",
-              "lagrange_alpha_tau_g1", "lagrange_beta_tau_g1"):
+    for f in (
+        "tau_g1",
+        "tau_g2",
+        "alpha_tau_g1",
+        "beta_tau_g1",
+        "beta_g2",
+        "lagrange_tau_g1",
+        "lagrange_tau_g2",
+        "lagrange_alpha_tau_g1",
+        "lagrange_beta_tau_g1",
+    ):
         assert np.array_equal(getattr(back, f), getattr(t, f)), f
     c = back.contributions[0]
-    assert (c.type, c.name, c.num_iterations_exp, c.beacon_hash, c.partial_hash) == (1, "b", 12, b"\x01\x02",
-                                                                                    bytes(range(216)))
+    assert (c.type, c.name, c.num_iterations_exp, c.beacon_hash, c.partial_hash) == (
+        1,
+        "b",
+        12,
+        b"\x01\x02",
+        bytes(range(216)),
+    )
     assert np.array_equal(c.key.beta_g2_spx, t.contributions[0].key.beta_g2_spx)
     out = tmp_path / "again.ptau"
     write_ptau(back, out)
@@ -83,8 +126,17 @@ def test_synthetic_round_trip(tiny, tmp_path) -> None:
     with pytest.raises(ValueError, match=r"holds domain sizes 2\^0 .. 2\^2, asked for 2\^3"):
         back.lagrange(LAGRANGE_ALPHA_TAU_G1, 3)
     unprepared = tmp_path / "u.ptau"
-    write_ptau(replace(back, lagrange_tau_g1=None, lagrange_tau_g2=None, lagrange_alpha_tau_g1=None,
-                       lagrange_beta_tau_g1=None, section_order=None), unprepared)
+    write_ptau(
+        replace(
+            back,
+            lagrange_tau_g1=None,
+            lagrange_tau_g2=None,
+            lagrange_alpha_tau_g1=None,
+            lagrange_beta_tau_g1=None,
+            section_order=None,
+        ),
+        unprepared,
+    )
     u = read_ptau(unprepared)
     assert not u.prepared and u.section_order == (1, 2, 3, 4, 5, 6, 7)
     with pytest.raises(ValueError, match="not prepared"):
@@ -97,8 +149,19 @@ def test_synthetic_layout(tiny) -> None:
     assert section(data, 1) == struct.pack("<I", 32) + Q.to_bytes(32, "little") + struct.pack("<II", 2, 2)
     sizes = {s: len(b) for s, b in split(data)[2]}
     record = 64 * 3 + 128 * 2 + 64 * 6 + 128 * 3 + 216 + 64 + 8 + 9
-    assert sizes == {1: 44, 2: 7 * 64, 3: 4 * 128, 4: 4 * 64, 5: 4 * 64, 6: 128, 7: 4 + record,
-                     12: 15 * 64, 13: 7 * 128, 14: 7 * 64, 15: 7 * 64}
+    assert sizes == {
+        1: 44,
+        2: 7 * 64,
+        3: 4 * 128,
+        4: 4 * 64,
+        5: 4 * 64,
+        6: 128,
+        7: 4 + record,
+        12: 15 * 64,
+        13: 7 * 128,
+        14: 7 * 64,
+        15: 7 * 64,
+    }
     assert section(data, 7).endswith(struct.pack("<II", 1, 9) + b"\x01\x01b\x02\x0c\x03\x02\x01\x02")
 
 
@@ -154,8 +217,10 @@ def test_round_trip_snarkjs_ptau(snarkjs_setup, tmp_path) -> None:
         assert out.read_bytes() == src.read_bytes(), src.name
     p = read_ptau(s.ptau_final)
     assert (p.power, p.prepared) == (6, True)
-    assert [(c.name, c.type, c.num_iterations_exp) for c in p.contributions] == [("alice é", 0, None),
-                                                                               ("ptau beacon", 1, 10)]
+    assert [(c.name, c.type, c.num_iterations_exp) for c in p.contributions] == [
+        ("alice é", 0, None),
+        ("ptau beacon", 1, 10),
+    ]
     assert p.contributions[1].beacon_hash == bytes(range(1, 33))
     assert not read_ptau(s.ptau_beacon).prepared
 
@@ -192,8 +257,12 @@ def test_sections_match_snarkjs_json(snarkjs_setup, tmp_path) -> None:
     assert quirk(p.alpha_tau_g1) == js["alphaTauG1"]
     assert quirk(p.beta_tau_g1) == js["betaTauG1"]
     assert quirk(p.beta_g2[None]) == js["betaG2"]
-    for sid, key in ((LAGRANGE_TAU_G1, "lTauG1"), (LAGRANGE_TAU_G2, "lTauG2"), (LAGRANGE_ALPHA_TAU_G1, "lAlphaTauG1"),
-                     (LAGRANGE_BETA_TAU_G1, "lBetaTauG1")):
+    for sid, key in (
+        (LAGRANGE_TAU_G1, "lTauG1"),
+        (LAGRANGE_TAU_G2, "lTauG2"),
+        (LAGRANGE_ALPHA_TAU_G1, "lAlphaTauG1"),
+        (LAGRANGE_BETA_TAU_G1, "lBetaTauG1"),
+    ):
         assert len(js[key]) == p.power + 1
         for k in range(p.power + 1):
             assert quirk(p.lagrange(sid, k)) == js[key][k], (key, k)

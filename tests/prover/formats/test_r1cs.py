@@ -240,7 +240,12 @@ def test_circom_r1cs_matches_snarkjs_json(mix_circuit, tmp_path) -> None:
     snarkjs("r1cs", "export", "json", mix_circuit.r1cs, tmp_path / "r.json")
     js = json.loads((tmp_path / "r.json").read_text())
     assert (r.n_wires, r.n_pub_out, r.n_pub_in, r.n_prv_in, r.n_labels, r.n_constraints) == (
-        js["nVars"], js["nOutputs"], js["nPubInputs"], js["nPrvInputs"], js["nLabels"], js["nConstraints"],
+        js["nVars"],
+        js["nOutputs"],
+        js["nPubInputs"],
+        js["nPrvInputs"],
+        js["nLabels"],
+        js["nConstraints"],
     )
     assert r.prime == int(js["prime"])
     for m, mat in enumerate((r.A, r.B, r.C)):

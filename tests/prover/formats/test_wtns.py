@@ -18,8 +18,9 @@ from prover.formats.wtns import read_wtns, read_wtns_ints, write_wtns
 EDGE = [1, 0, 2, R - 1, R - 2, 2**64, 2**128 + 5, 12345678901234567890123456789]
 
 
-def wtns_bytes(values: list[int], n8: int = 32, prime: int = R, n: int | None = None, version: int = 2,
-               extra: bytes = b"") -> bytes:
+def wtns_bytes(
+    values: list[int], n8: int = 32, prime: int = R, n: int | None = None, version: int = 2, extra: bytes = b""
+) -> bytes:
     h = struct.pack("<I", n8) + prime.to_bytes(n8, "little") + struct.pack("<I", len(values) if n is None else n)
     body = b"".join(v.to_bytes(n8, "little") for v in values) + extra
     out = b"wtns" + struct.pack("<II", version, 2)

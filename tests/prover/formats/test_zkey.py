@@ -55,25 +55,58 @@ def tiny_zkey(seed: int = 1) -> Zkey:
     coeffs["signal"] = [2, 3, 0, 1]
     coeffs["value"] = ints_to_limbs([encode_coeff(c) for c in (1, R - 1, 1, 1)])
     contribs = (
-        ZkeyContribution(_pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 2, 4), bytes(range(64)), 0,
-                         "alice"),
-        ZkeyContribution(_pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 2, 4), bytes(64), 1,
-                         "beacon é", 10, bytes(range(32))),
+        ZkeyContribution(
+            _pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 2, 4), bytes(range(64)), 0, "alice"
+        ),
+        ZkeyContribution(
+            _pts(rng, 2, 4),
+            _pts(rng, 2, 4),
+            _pts(rng, 2, 4),
+            _pts(rng, 2, 2, 4),
+            bytes(64),
+            1,
+            "beacon é",
+            10,
+            bytes(range(32)),
+        ),
         ZkeyContribution(_pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 4), _pts(rng, 2, 2, 4), bytes(64)),
     )
     return Zkey(
-        n_vars=n_vars, n_public=n_public, domain_size=domain,
-        alpha_g1=_pts(rng, 2, 4), beta_g1=_pts(rng, 2, 4), beta_g2=_pts(rng, 2, 2, 4), gamma_g2=_pts(rng, 2, 2, 4),
-        delta_g1=_pts(rng, 2, 4), delta_g2=_pts(rng, 2, 2, 4),
-        gamma_abc_g1=_pts(rng, n_public + 1, 2, 4), coeffs=coeffs,
-        a_query=_pts(rng, n_vars, 2, 4), b_g1_query=_pts(rng, n_vars, 2, 4), b_g2_query=_pts(rng, n_vars, 2, 2, 4),
-        l_query=_pts(rng, n_vars - n_public - 1, 2, 4), h_query=_pts(rng, domain, 2, 4),
-        cs_hash=hashlib.blake2b(b"cs", digest_size=64).digest(), contributions=contribs,
+        n_vars=n_vars,
+        n_public=n_public,
+        domain_size=domain,
+        alpha_g1=_pts(rng, 2, 4),
+        beta_g1=_pts(rng, 2, 4),
+        beta_g2=_pts(rng, 2, 2, 4),
+        gamma_g2=_pts(rng, 2, 2, 4),
+        delta_g1=_pts(rng, 2, 4),
+        delta_g2=_pts(rng, 2, 2, 4),
+        gamma_abc_g1=_pts(rng, n_public + 1, 2, 4),
+        coeffs=coeffs,
+        a_query=_pts(rng, n_vars, 2, 4),
+        b_g1_query=_pts(rng, n_vars, 2, 4),
+        b_g2_query=_pts(rng, n_vars, 2, 2, 4),
+        l_query=_pts(rng, n_vars - n_public - 1, 2, 4),
+        h_query=_pts(rng, domain, 2, 4),
+        cs_hash=hashlib.blake2b(b"cs", digest_size=64).digest(),
+        contributions=contribs,
     )
 
 
-POINT_FIELDS = ("alpha_g1", "beta_g1", "beta_g2", "gamma_g2", "delta_g1", "delta_g2", "gamma_abc_g1", "a_query",
-                "b_g1_query", "b_g2_query", "l_query", "h_query")
+POINT_FIELDS = (
+    "alpha_g1",
+    "beta_g1",
+    "beta_g2",
+    "gamma_g2",
+    "delta_g1",
+    "delta_g2",
+    "gamma_abc_g1",
+    "a_query",
+    "b_g1_query",
+    "b_g2_query",
+    "l_query",
+    "h_query",
+)
 
 
 @pytest.fixture
@@ -95,7 +128,12 @@ def test_synthetic_round_trip(tiny, tmp_path) -> None:
     assert back.cs_hash == z.cs_hash and back.section_order == tuple(range(1, 11))
     for a, b in zip(back.contributions, z.contributions, strict=True):
         assert (a.transcript, a.type, a.name, a.num_iterations_exp, a.beacon_hash) == (
-            b.transcript, b.type, b.name, b.num_iterations_exp, b.beacon_hash)
+            b.transcript,
+            b.type,
+            b.name,
+            b.num_iterations_exp,
+            b.beacon_hash,
+        )
         assert all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("delta_after", "g1_s", "g1_sx", "g2_spx"))
     assert np.shares_memory(back.a_query, back.b_g1_query) is False
     assert not back.a_query.flags.writeable  # a view of the read-only map
@@ -111,8 +149,9 @@ def test_synthetic_layout(tiny) -> None:
     assert [s for s, _ in split(data)[2]] == list(range(1, 11))
     assert section(data, 1) == struct.pack("<I", 1)
     hdr = section(data, 2)
-    assert hdr[:4 + 32 + 4 + 32] == struct.pack("<I", 32) + Q.to_bytes(32, "little") + struct.pack("<I", 32) + \
-        R.to_bytes(32, "little")
+    assert hdr[: 4 + 32 + 4 + 32] == struct.pack("<I", 32) + Q.to_bytes(32, "little") + struct.pack(
+        "<I", 32
+    ) + R.to_bytes(32, "little")
     assert struct.unpack_from("<III", hdr, 72) == (5, 1, 4)
     assert hdr[84:] == b"".join(getattr(z, f).tobytes() for f in POINT_FIELDS[:6])
     coeffs = section(data, 4)
@@ -152,8 +191,11 @@ def _set(buf: bytearray, off: int, raw: bytes) -> bytes:
         (2, lambda b: _set(b, 84, Q.to_bytes(32, "little")), "section 2: coordinate 0 is not below q"),
         (2, lambda b: bytes(b) + b"\0", "section 2 has 661 bytes, its content ends at byte 660"),
         (5, lambda b: bytes(b[:-64]), "expected section 5 of 320 bytes, it has 256"),
-        (7, lambda b: _set(b, 128 * 3 + 32, (2**256 - 1).to_bytes(32, "little")),
-         "section 7: coordinate 13 is not below q"),
+        (
+            7,
+            lambda b: _set(b, 128 * 3 + 32, (2**256 - 1).to_bytes(32, "little")),
+            "section 7: coordinate 13 is not below q",
+        ),
         (9, lambda b: bytes(b) + bytes(64), "expected section 9 of 256 bytes, it has 320"),
         (4, lambda b: _set(b, 0, struct.pack("<I", 5)), r"expected section 4 of 224 bytes \(5 coefficients\)"),
         (4, lambda b: _set(b, 4, struct.pack("<I", 2)), "matrix ids must be 0 .A. or 1 .B."),
@@ -223,9 +265,12 @@ def test_vkey_pairing_hook(tiny) -> None:
 
     z = replace(z, alpha_g1=ints_to_limbs([5, 6]), beta_g2=ints_to_limbs([1, 2, 3, 4]).reshape(2, 2, 4))
     vk = verification_key_json(z, pairing=fake)
-    assert calls == [((5 * pow(2, -256, Q) % Q, 6 * pow(2, -256, Q) % Q),
-                      ((1 * pow(2, -256, Q) % Q, 2 * pow(2, -256, Q) % Q),
-                       (3 * pow(2, -256, Q) % Q, 4 * pow(2, -256, Q) % Q)))]
+    assert calls == [
+        (
+            (5 * pow(2, -256, Q) % Q, 6 * pow(2, -256, Q) % Q),
+            ((1 * pow(2, -256, Q) % Q, 2 * pow(2, -256, Q) % Q), (3 * pow(2, -256, Q) % Q, 4 * pow(2, -256, Q) % Q)),
+        )
+    ]
     assert vk["vk_alphabeta_12"][1][2] == ["12", "13"]
     assert vk["nPublic"] == 1 and len(vk["IC"]) == 2
 
@@ -241,8 +286,10 @@ def test_round_trip_snarkjs_keys(snarkjs_setup, tmp_path) -> None:
         assert out.read_bytes() == src.read_bytes(), src.name
     assert read_zkey(snarkjs_setup.zkey_new).section_order == (1, 2, 4, 3, 9, 8, 5, 6, 7, 10)
     z = read_zkey(snarkjs_setup.zkey_beacon)
-    assert [(c.name, c.type, c.num_iterations_exp) for c in z.contributions] == [("bob", 0, None),
-                                                                               ("zkey beacon", 1, 10)]
+    assert [(c.name, c.type, c.num_iterations_exp) for c in z.contributions] == [
+        ("bob", 0, None),
+        ("zkey beacon", 1, 10),
+    ]
     assert z.contributions[1].beacon_hash == bytes(range(1, 33))
 
 
