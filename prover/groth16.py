@@ -36,6 +36,7 @@ from .formats.wtns import read_wtns
 from .formats.zkey import Zkey, read_zkey
 from .msm import msm_g1, msm_g2
 from .qap import evaluations, h_odd_coset
+from .qap import warm as qap_warm
 from .spans import Spans
 
 G1Ints = tuple[int, int]
@@ -128,9 +129,7 @@ class Prover:
         one[:, 0] = 1
         msm_g1(self.zkey.a_query[:2], one)
         msm_g2(self.zkey.b_g2_query[:2], one)
-        n = min(self.domain_size, 4)
-        a = np.zeros((n, 4), dtype=np.uint64)
-        h_odd_coset(a, a.copy(), a.copy())
+        qap_warm()
         if self.self_check:
             self.verifying_key()
 

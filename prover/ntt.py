@@ -94,7 +94,11 @@ BLOCK_LOG = 10
 COL_LOG_MAX = 12
 """Columns longer than 2^COL_LOG_MAX elements make rows longer instead (n > 2^22)."""
 PARALLEL_MIN_LOG = 11
-"""Sizes from 2^PARALLEL_MIN_LOG on use the parallel kernels when the caller does not choose."""
+"""Sizes from 2^PARALLEL_MIN_LOG on use the parallel kernels when the caller does not choose.
+
+On an idle 2-core machine they halve the time; when other processes hold the cores, each fork/join
+waits for the descheduled thread (a scheduler slice, milliseconds) and they can take twice the
+serial time. A worker sharing its cores can set this above 28 to stay serial."""
 
 
 def root_of_unity(log_n: int) -> int:
@@ -365,9 +369,13 @@ def _powers(n: int, first: int, ratio: int) -> np.ndarray:
     return out
 
 
-@cache
 def twiddles(log_n: int, inverse: bool = False) -> np.ndarray:
     """Read-only (n/2, 4) Montgomery table of w_n^j (or w_n^-j), j < n/2, computed once per size."""
+    return _twiddles(int(log_n), bool(inverse))
+
+
+@cache
+def _twiddles(log_n: int, inverse: bool) -> np.ndarray:
     w = root_of_unity(log_n)
     if inverse:
         w = pow(w, -1, R)
@@ -376,14 +384,18 @@ def twiddles(log_n: int, inverse: bool = False) -> np.ndarray:
     return t
 
 
-@lru_cache(maxsize=16)
 def coset_table(log_n: int, shift: int) -> np.ndarray:
     """Read-only (n, 4) table, in bit-reversed order, of shift^i / n: entry rev(i) scales coefficient i.
 
     It turns the bit-reversed output of an unscaled inverse DIF into the coefficients of the
-    polynomial moved to the coset shift * H_n, ready for a forward DIT."""
+    polynomial moved to the coset shift * H_n, ready for a forward DIT. Cached (16 entries)."""
+    return _coset_table(int(log_n), _shift(shift))
+
+
+@lru_cache(maxsize=16)
+def _coset_table(log_n: int, shift: int) -> np.ndarray:
     n = 1 << log_n
-    t = _powers(n, pow(n, -1, R), shift % R)
+    t = _powers(n, pow(n, -1, R), shift)
     pick_kernel(_bit_reverse_k, None, log_n)(t, log_n)
     t.setflags(write=False)
     return t
@@ -391,8 +403,8 @@ def coset_table(log_n: int, shift: int) -> np.ndarray:
 
 def clear_caches() -> None:
     """Drop the cached twiddle and coset tables (they hold n/2 + n elements per size used)."""
-    twiddles.cache_clear()
-    coset_table.cache_clear()
+    _twiddles.cache_clear()
+    _coset_table.cache_clear()
 
 
 # --- transforms --------------------------------------------------------------------------------------

@@ -202,6 +202,8 @@ def _as_bytes(part: Part) -> memoryview:
     if isinstance(part, np.ndarray):
         if part.dtype.byteorder == ">":
             raise ValueError(f"big-endian array {part.dtype} in a little-endian file")
+        if part.size == 0:  # an empty section (e.g. no private wires): memoryview cannot cast it
+            return memoryview(b"")
         return memoryview(np.ascontiguousarray(part)).cast("B")
     return memoryview(part).cast("B")
 

@@ -80,3 +80,15 @@ def test_write_matches_struct_layout_and_is_atomic(tmp_path) -> None:
         write_binfile(p, b"test", 1, [(1, []), (1, [])])
     with pytest.raises(ValueError, match="big-endian"):
         write_binfile(p, b"test", 1, [(1, [np.array([1], dtype=">u4")])])
+
+
+def test_write_empty_array_section(tmp_path) -> None:
+    """A circuit without private wires has an empty C section: writing it must work."""
+    import numpy as np
+
+    from prover.formats.binfile import read_binfile, write_binfile
+
+    path = tmp_path / "e.bin"
+    write_binfile(path, b"test", 1, [(1, [np.zeros((0, 2, 4), dtype=np.uint64)]), (2, [b"ab"])])
+    f = read_binfile(path, b"test", 1, known={1, 2})
+    assert bytes(f.body(1)) == b"" and bytes(f.body(2)) == b"ab"
