@@ -34,7 +34,7 @@ so every addition is complete.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, types
+from numba import get_num_threads, get_thread_id, njit, prange, types
 from numba.extending import overload
 
 from .fields import (
@@ -471,6 +471,22 @@ def _ov_canonical(a, qm):
     return None
 
 
+@njit(cache=True)
+def jac_mul_small(p, g):
+    """g * P for a small non-negative int g (left-to-right from its top bit: about 2 log2(g) operations)."""
+    if g <= 0:
+        return jac_infinity(p[0])
+    top = 0
+    while (g >> (top + 1)) > 0:
+        top += 1
+    acc = p
+    for bit in range(top - 1, -1, -1):
+        acc = jac_dbl(acc)
+        if (g >> bit) & 1:
+            acc = jac_add(acc, p)
+    return acc
+
+
 # --- arrays ---------------------------------------------------------------------------------------
 
 
@@ -570,17 +586,21 @@ def _window(scalars, i, off, w):
 
 
 @njit(cache=True, parallel=True)
-def fixed_base_mul(table_aff, w, nwin, scalars, out, chunk):
+def fixed_base_mul_kernel(table_aff, w, nwin, scalars, out, chunk, acc_bufs, scratch_bufs):
     """out[i] = affine scalars[i] * B, scalars as (n, 4) standard-form limbs, using the affine table
-    of `fixed_base_table`; chunks of `chunk` points go to threads, each normalised with one inversion."""
+    of `fixed_base_table`; chunks of `chunk` points go to threads, each normalised with one inversion.
+
+    acc_bufs and scratch_bufs are (threads, chunk, 3, ...) Jacobian-shaped buffers, one row per
+    thread, reused chunk after chunk: allocating them per chunk maps and unmaps memory all the
+    time, and the page faults and TLB shootdowns stall the other thread too."""
     n = scalars.shape[0]
     nchunks = (n + chunk - 1) // chunk
     for c in prange(nchunks):
+        k = get_thread_id()
+        acc_arr = acc_bufs[k]
         like = el_load(table_aff, 0, 0)
         lo = c * chunk
         hi = min(n, lo + chunk)
-        acc_arr = np.empty((hi - lo, 3) + out.shape[2:], dtype=np.uint64)
-        scratch = np.empty((hi - lo, 3) + out.shape[2:], dtype=np.uint64)
         for i in range(lo, hi):
             acc = jac_infinity(like)
             for j in range(nwin):
@@ -588,7 +608,15 @@ def fixed_base_mul(table_aff, w, nwin, scalars, out, chunk):
                 if d != 0:
                     acc = jac_madd(acc, aff_load(table_aff, (j << w) + d))
             jac_store(acc_arr, i - lo, acc)
-        batch_to_aff(acc_arr, out[lo:hi], 0, hi - lo, scratch)
+        batch_to_aff(acc_arr, out[lo:hi], 0, hi - lo, scratch_bufs[k])
+
+
+def fixed_base_mul(table_aff, w: int, nwin: int, scalars: np.ndarray, out: np.ndarray, chunk: int) -> None:
+    """Host driver of `fixed_base_mul_kernel`: allocates the per-thread buffers and runs it."""
+    shape = (get_num_threads(), chunk, 3, *out.shape[2:])
+    acc_bufs = np.empty(shape, dtype=np.uint64)
+    scratch_bufs = np.empty(shape, dtype=np.uint64)
+    fixed_base_mul_kernel(table_aff, w, nwin, scalars, out, chunk, acc_bufs, scratch_bufs)
 
 
 # --- host helpers ---------------------------------------------------------------------------------

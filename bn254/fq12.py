@@ -34,9 +34,7 @@ from .fq6 import (
     FQ6_ONE,
     FQ6_ZERO,
     G1_1,
-    G1_2,
     G1_3,
-    G1_4,
     G1_5,
     G2_1,
     G2_2,
@@ -44,15 +42,12 @@ from .fq6 import (
     G2_4,
     G2_5,
     G3_1,
-    G3_2,
     G3_3,
-    G3_4,
     G3_5,
     fq6,
     fq6_add,
     fq6_eq,
     fq6_frob1,
-    fq6_frob2,
     fq6_frob3,
     fq6_ints,
     fq6_inv,
@@ -179,7 +174,7 @@ def fq12_is_one(a):
 # --- pairing helpers ------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fq12_mul_by_line(f, a0, b0, b1):
     """f * (a0 + b0 w + b1 w^3), the shape of every line value in the Miller loop (13 Fq2 products).
 

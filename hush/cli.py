@@ -6,6 +6,8 @@
     hush groth16 fullprove <input.json> <circuit.wasm> <circuit.zkey> <proof.json> <public.json>
     hush groth16 verify <verification_key.json> <public.json> <proof.json>
     hush zkey export verificationkey <circuit.zkey> <verification_key.json>
+    hush zkey export solidityverifier <circuit.zkey> <verifier.sol>
+    hush zkey export soliditycalldata <public.json> <proof.json>
     hush setup ptau <power> <out.ptau>
     hush setup groth16 <circuit.r1cs> <in.ptau> <out.zkey> [--contributions N]
     hush setup circuit <name>            (build/keys/<name>.zkey for a compiled transfer circuit)
@@ -141,6 +143,21 @@ def cmd_zkey_export_vkey(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_zkey_export_solidityverifier(a: argparse.Namespace) -> int:
+    from prover.formats.zkey import read_zkey, verification_key_json
+    from verifier.solidity import solidity_verifier
+
+    Path(a.sol).write_text(solidity_verifier(verification_key_json(read_zkey(a.zkey))))
+    return 0
+
+
+def cmd_zkey_export_soliditycalldata(a: argparse.Namespace) -> int:
+    from verifier.solidity import soliditycalldata
+
+    print(soliditycalldata(_read_json(a.public), _read_json(a.proof)))
+    return 0
+
+
 # --- setup ----------------------------------------------------------------------------------------
 
 
@@ -249,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("zkey")
     c.add_argument("vkey")
     c.set_defaults(func=cmd_zkey_export_vkey)
+    c = e.add_parser("solidityverifier", help="a Solidity verifier contract for the zkey's verification key")
+    c.add_argument("zkey")
+    c.add_argument("sol")
+    c.set_defaults(func=cmd_zkey_export_solidityverifier)
+    c = e.add_parser("soliditycalldata", help="print verifyProof arguments (as snarkjs does)")
+    c.add_argument("public")
+    c.add_argument("proof")
+    c.set_defaults(func=cmd_zkey_export_soliditycalldata)
 
     s = sub.add_parser("setup", help="development trusted setup (NOT for production)")
     s = s.add_subparsers(dest="cmd", required=True)

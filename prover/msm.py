@@ -20,8 +20,9 @@ The method (Pippenger 1976, in the form pairing libraries use, e.g. gnark-crypto
 4. Windows are combined by Horner's rule: c doublings and one addition per window.
 
 Parallelism: the windows and chunks of the scalars equal to 1 are independent tasks handed to
-threads by one prange (dynamically, one task at a time); every task has its own buckets. The task
-body is one function; `parallel=False` runs it from a plain loop (tests compare the two).
+threads by one prange (dynamically, one task at a time); every task has its own buckets, and every
+thread its own scratch arrays, allocated once per call. The task body is one function;
+`parallel=False` runs it from a plain loop (tests compare the two).
 
 Cost model for the window c, in units of one mixed Jacobian addition (measured on G1; G2 has
 about the same ratios): with N(c) windows, m points and 2^(c-1) buckets,
@@ -29,14 +30,15 @@ about the same ratios): with N(c) windows, m points and 2^(c-1) buckets,
 where f is the fill cost per point (1 for Jacobian buckets, 0.6 for affine ones: 6 of 11
 multiplications plus sorting), the second term the running sums (a mixed and a full addition per
 bucket) and the last Horner's doublings. Small c means many windows, large c many buckets; the best
-c grows like log2(m) - 3 (m = 2^15 gives c = 11 or 12). The affine fill only pays when buckets
-hold several points, so it is used when m >= 2^(c-1) (its rounds are also an inversion each).
+c grows like log2(m) - 4 (m = 2^15 gives c = 11). The affine fill only pays when buckets hold
+several points and its per-round inversions are shared widely, so the default uses it from
+AFFINE_MIN_POINTS = 256 general scalars on.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, parallel_chunksize, prange
+from numba import get_num_threads, get_thread_id, njit, parallel_chunksize, prange
 
 from bn254.ec import (
     aff_is_inf,
@@ -55,8 +57,10 @@ from bn254.ec import (
     jac_add,
     jac_dbl,
     jac_infinity,
+    jac_is_inf,
     jac_load,
     jac_madd,
+    jac_mul_small,
     jac_store,
     max_bits,
 )
@@ -155,17 +159,28 @@ def _buckets_jacobian(points, idx, digits, c):
         jac_store(buckets, b, jac_madd(jac_load(buckets, b), a))
         if b > top:
             top = b
-    # sum_b (b + 1) B_b: running = B_top + ... + B_b, total += running, from the top bucket down
+    # sum_b (b + 1) B_b: running = B_top + ... + B_b, total += running, from the top bucket down;
+    # over a run of g empty buckets running stays put, so total += g * running at once
     running = jac_infinity(el_load(points, 0, 0))
     total = running
+    gap = 0
     for b in range(top, -1, -1):
-        running = jac_add(running, jac_load(buckets, b))
+        bucket = jac_load(buckets, b)
+        if jac_is_inf(bucket):
+            gap += 1
+            continue
+        if gap:
+            total = jac_add(total, jac_mul_small(running, gap))
+            gap = 0
+        running = jac_add(running, bucket)
         total = jac_add(total, running)
+    if gap:
+        total = jac_add(total, jac_mul_small(running, gap))
     return total
 
 
 @njit(cache=True)
-def _buckets_affine(points, idx, digits, c):
+def _buckets_affine(points, idx, digits, c, work, pairs):
     """sum_j digits[j] * points[idx[j]] as `_buckets_jacobian` computes it, buckets filled in affine.
 
     The points of the window are sorted by bucket (counting sort), then every bucket's list is
@@ -174,6 +189,11 @@ def _buckets_affine(points, idx, digits, c):
     then costs 6 multiplications (3 for its share of the batch inversion, 3 for the slope and the
     result) instead of 11 for a mixed Jacobian one. No collisions can occur, since a pair is
     always two distinct entries of one list.
+
+    `work` (at least m rows, point-shaped) and `pairs` (at least m // 2 + 1 rows) are scratch
+    arrays owned by the calling thread and reused from task to task: fresh multi-megabyte arrays
+    per window would be mapped and unmapped each time, and the page faults and TLB shootdowns of
+    two threads doing that stall both.
     """
     nb = 1 << (c - 1)
     m = idx.shape[0]
@@ -191,7 +211,6 @@ def _buckets_affine(points, idx, digits, c):
     for b in range(top + 1):
         start[b] = total
         total += counts[b]
-    work = np.empty((total, 2) + points.shape[2:], dtype=np.uint64)
     fill = start.copy()
     for j in range(m):
         d = digits[j]
@@ -212,8 +231,7 @@ def _buckets_affine(points, idx, digits, c):
         if length[b] > 1:
             active[na] = b
             na += 1
-    # row k: prefix product before pair k (column 0), then the denominator, then its inverse (column 1)
-    pairs = np.empty((total // 2 + 1, 2) + points.shape[2:], dtype=np.uint64)
+    # pairs row k: prefix product before pair k (column 0), then its denominator, then the inverse (column 1)
     like = el_load(points, 0, 0)
     while na > 0:
         acc = f_one(like)
@@ -252,13 +270,23 @@ def _buckets_affine(points, idx, digits, c):
                 active[na_next] = b
                 na_next += 1
         na = na_next
+    # the running sums of `_buckets_jacobian`, with affine buckets (a list may have summed to infinity,
+    # which counts as empty)
     running = jac_infinity(like)
-    acc_total = running
+    total = running
+    gap = 0
     for b in range(top, -1, -1):
-        if length[b] > 0:
-            running = jac_madd(running, aff_load(work, start[b]))
-        acc_total = jac_add(acc_total, running)
-    return acc_total
+        if length[b] == 0 or aff_is_inf(aff_load(work, start[b])):
+            gap += 1
+            continue
+        if gap:
+            total = jac_add(total, jac_mul_small(running, gap))
+            gap = 0
+        running = jac_madd(running, aff_load(work, start[b]))
+        total = jac_add(total, running)
+    if gap:
+        total = jac_add(total, jac_mul_small(running, gap))
+    return total
 
 
 # --- tasks ----------------------------------------------------------------------------------------
@@ -274,13 +302,13 @@ def _sum_range(points, idx, lo, hi):
 
 
 @njit(cache=True)
-def _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out):
-    """Task t: window t of the general scalars when t < nwin, else chunk t - nwin of the ones."""
+def _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits, work, pairs):
+    """Task t: window t of the general scalars when t < nwin, else chunk t - nwin of the ones.
+    digits, work and pairs are the calling thread's scratch arrays."""
     if t < nwin:
-        digits = np.empty(general.shape[0], dtype=np.int32)
         _window_digits(scalars, general, t, c, h, digits)
         if affine:
-            jac_store(out, t, _buckets_affine(points, general, digits, c))
+            jac_store(out, t, _buckets_affine(points, general, digits, c, work, pairs))
         else:
             jac_store(out, t, _buckets_jacobian(points, general, digits, c))
     else:
@@ -289,15 +317,16 @@ def _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out):
 
 
 @njit(cache=True, parallel=True)
-def _tasks_parallel(points, scalars, general, ones, c, h, nwin, affine, chunk, out):
+def _tasks_parallel(points, scalars, general, ones, c, h, nwin, affine, chunk, out, digits, work, pairs):
     for t in prange(out.shape[0]):
-        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out)
+        k = get_thread_id()
+        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits[k], work[k], pairs[k])
 
 
 @njit(cache=True)
-def _tasks_serial(points, scalars, general, ones, c, h, nwin, affine, chunk, out):
+def _tasks_serial(points, scalars, general, ones, c, h, nwin, affine, chunk, out, digits, work, pairs):
     for t in range(out.shape[0]):
-        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out)
+        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits[0], work[0], pairs[0])
 
 
 @njit(cache=True)
@@ -382,12 +411,20 @@ def _msm(
     # chunks of the ones: about one window's work each, so the tasks balance
     chunk = max(512, m // 2, -(-ones.size // 8))
     ntasks = nwin + -(-ones.size // chunk)
-    out = np.empty((ntasks, 3, *points.shape[2:]), dtype=np.uint64)
+    tail = points.shape[2:]
+    out = np.empty((ntasks, 3, *tail), dtype=np.uint64)
+    # per-thread scratch, reused by every task the thread runs (see _buckets_affine)
+    threads = get_num_threads() if parallel else 1
+    rows = m if affine else 0
+    digits = np.empty((threads, m), dtype=np.int32)
+    work = np.empty((threads, rows, 2, *tail), dtype=np.uint64)
+    pairs = np.empty((threads, rows // 2 + 1, 2, *tail), dtype=np.uint64)
+    args = (points, scalars, general, ones, c, h, nwin, bool(affine), chunk, out, digits, work, pairs)
     if parallel:
         with parallel_chunksize(1):
-            _tasks_parallel(points, scalars, general, ones, c, h, nwin, bool(affine), chunk, out)
+            _tasks_parallel(*args)
     else:
-        _tasks_serial(points, scalars, general, ones, c, h, nwin, bool(affine), chunk, out)
+        _tasks_serial(*args)
     return as_kernel(_combine(out, nwin, c, points))
 
 

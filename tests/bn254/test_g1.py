@@ -13,7 +13,7 @@ from py_ecc import optimized_bn128 as pe
 
 from bn254 import g1
 from bn254.constants import G1_GEN, Q, R, to_limbs
-from bn254.ec import as_kernel, scalar_limbs
+from bn254.ec import as_kernel, jac_mul_small, scalar_limbs
 from bn254.errors import PointError
 from bn254.fields import fq, fq_int, fr_to_mont_array, ints_to_array
 
@@ -98,6 +98,14 @@ def test_mul_edge_scalars(k: int) -> None:
     t = rng.randrange(1, R)
     assert ints(g1.g1_mul_int(point(t), k)) == oracle(t * k % R)
     assert is_inf(g1.g1_mul(g1.G1_INF, scalar_limbs(k)))
+
+
+def test_mul_small() -> None:
+    """The small-multiple kernel the MSM uses to jump runs of empty buckets."""
+    t = rng.randrange(1, R)
+    p = point(t)
+    for g in [*range(0, 40), 255, 256, 257, (1 << 16) - 1, 1 << 20]:
+        assert ints(jac_mul_small(p, g)) == oracle(t * g % R), g
 
 
 def test_group_order() -> None:

@@ -1,0 +1,408 @@
+"""ShieldedPool, MerkleTreeWithHistory and PoseidonT3 on anvil with real transfer_2x2 proofs.
+
+SECURITY.md items 8 (Poseidon in Python, circomlibjs and Solidity; the circuit through the roots
+its proofs are checked against), 20, 22, 23, 24; deposit, transfer and withdrawal flows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eth_utils import keccak
+from evm_chain import ROOT, deploy
+
+from bn254.constants import R
+from contracts.build import ARTIFACTS, build, compile_source
+from transfer.constants import SHAPES
+from transfer.extdata import ExtData
+from transfer.inputs import InputNote, build_transfer_inputs, public_signals
+from transfer.keys import Keys
+from transfer.merkle import MerkleTree, zero_hashes
+from transfer.notes import Note
+from transfer.poseidon import poseidon
+from verifier.solidity import proof_to_evm, solidity_verifier
+
+pytestmark = [pytest.mark.interop, pytest.mark.circuits]
+
+SHAPE = SHAPES["transfer_2x2"]
+TOKEN_ID = 1
+ZERO = "0x" + "00" * 20
+
+
+def _artifact(name: str) -> dict:
+    return json.loads((ARTIFACTS / f"{name}.json").read_text())
+
+
+def _selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()
+
+
+def send(w3, fn, **tx) -> dict:
+    """Send fn as a transaction, wait for it and require success."""
+    receipt = w3.eth.wait_for_transaction_receipt(fn.transact(tx or None))
+    assert receipt.status == 1, f"transaction {fn.fn_name} failed"
+    return receipt
+
+
+def expect_revert(fn, error: str | None = None, **tx) -> None:
+    """fn (a web3 ContractFunction) must revert; with `error` ("Name(types)"), with that custom error."""
+    from web3.exceptions import ContractCustomError, ContractLogicError
+
+    with pytest.raises((ContractCustomError, ContractLogicError)) as info:
+        fn.call(tx or None)
+    if error is not None:
+        data = getattr(info.value, "data", None) or ""
+        assert str(data).startswith(_selector(error)), f"expected revert {error}, got {info.value!r} data {data!r}"
+
+
+@pytest.fixture(scope="module")
+def chain(w3, proof_2x2):
+    build()
+    hasher = deploy(w3, _artifact("PoseidonT3"))
+    token = deploy(w3, _artifact("TestToken"))
+    verifier = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    pool = deploy(
+        w3, _artifact("ShieldedPool"), SHAPE.levels, hasher.address, token.address, verifier.address, ZERO, 10**6
+    )
+    return {"hasher": hasher, "token": token, "verifier": verifier, "pool": pool}
+
+
+# --- Poseidon -------------------------------------------------------------------------------------
+
+
+def test_poseidon_known_answers(chain):
+    hasher = chain["hasher"]
+    vectors = json.loads((ROOT / "tests" / "vectors" / "circomlibjs.json").read_text())["poseidon"]
+    pairs = [v for v in vectors if len(v["inputs"]) == 2]
+    assert pairs, "circomlibjs vectors have no 2-input Poseidon cases"
+    for v in pairs:
+        x = [int(s) for s in v["inputs"]]
+        assert hasher.functions.hash(x).call() == int(v["hash"]) == poseidon(x)
+    for x in ([0, 0], [1, 2], [R - 1, R - 1], [0, R - 1]):
+        assert hasher.functions.hash(x).call() == poseidon(x)
+
+
+@pytest.mark.parametrize("x", [[R, 0], [0, R], [2**256 - 1, 1]])
+def test_poseidon_rejects_non_field_inputs(chain, x):
+    expect_revert(chain["hasher"].functions.hash(x))
+
+
+# --- Merkle tree ----------------------------------------------------------------------------------
+
+
+def test_empty_root_matches_python(chain):
+    pool = chain["pool"]
+    assert pool.functions.getLastRoot().call() == zero_hashes(SHAPE.levels)[SHAPE.levels] == MerkleTree(24).root
+    assert not pool.functions.isKnownRoot(0).call()
+
+
+def test_small_tree_history_and_full(w3, chain):
+    tree = deploy(w3, _artifact("MerkleTreeHarness"), 3, chain["hasher"].address)
+    py = MerkleTree(3)
+    first_root = tree.functions.getLastRoot().call()
+    for k in range(4):
+        tree.functions.insert(10 + 2 * k, 11 + 2 * k).transact()
+        py.insert(10 + 2 * k)
+        py.insert(11 + 2 * k)
+        assert tree.functions.getLastRoot().call() == py.root
+    assert tree.functions.isKnownRoot(first_root).call()
+    expect_revert(tree.functions.insert(1, 2), "TreeFull(uint32,uint32)")
+
+
+def test_root_leaves_history_window(w3, chain):
+    tree = deploy(w3, _artifact("MerkleTreeHarness"), 8, chain["hasher"].address)
+    size = tree.functions.ROOT_HISTORY_SIZE().call()
+    first = tree.functions.getLastRoot().call()
+    for k in range(size - 1):
+        tree.functions.insert(k + 1, k + 1).transact()
+    assert tree.functions.isKnownRoot(first).call()
+    tree.functions.insert(7, 7).transact()
+    assert not tree.functions.isKnownRoot(first).call()
+
+
+# --- pool flows -----------------------------------------------------------------------------------
+
+
+class Wallet:
+    """The test's view of the pool: the Python tree twin, keys and a prover."""
+
+    def __init__(self, w3, chain, proof_2x2) -> None:
+        from hush.artifacts import circuit_files
+        from prover.witness import WitnessCalculator
+
+        self.w3, self.pool, self.token = w3, chain["pool"], chain["token"]
+        self.prover = proof_2x2["prover"]
+        self.wc = WitnessCalculator(circuit_files("transfer_2x2").wasm)
+        self.tree = MerkleTree(SHAPE.levels)
+        self.alice = Keys.from_seed(b"pool test alice".ljust(32, b"\0"))
+        self.bob = Keys.from_seed(b"pool test bob".ljust(32, b"\0"))
+
+    def ext(self, recipient: str = ZERO, relayer: str = ZERO, fee: int = 0) -> ExtData:
+        return ExtData(
+            recipient=recipient,
+            relayer=relayer,
+            fee=fee,
+            encrypted_outputs=(b"ciphertext 0", b"ciphertext 1"),
+            chain_id=self.w3.eth.chain_id,
+            pool=self.pool.address,
+        )
+
+    def prove(self, spender: Keys, spent: list[InputNote], outputs: list[Note], public_amount: int, ext: ExtData):
+        inputs = build_transfer_inputs(
+            shape=SHAPE,
+            root=self.tree.root,
+            inputs=spent,
+            outputs=outputs,
+            public_amount=public_amount,
+            ext_data=ext,
+            authorizing_key=spender.proof_authorizing_key(),
+            signer=spender.spending_key.sign,
+        )
+        res = self.prover.prove(self.wc.calculate_limbs(inputs))
+        sig = public_signals(inputs, SHAPE)
+        assert res.public_signals == sig
+        a, b, c = proof_to_evm(res.proof.to_json())
+        proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4:6], sig[6:8])
+        ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
+        return proof, ext_t
+
+    def submit(self, proof, ext_t, sender: str) -> dict:
+        tx = self.pool.functions.transact(proof, ext_t).transact({"from": sender})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx)
+        assert receipt.status == 1
+        return receipt
+
+    def record(self, proof) -> list[int]:
+        """Mirror the two output commitments the pool inserted (padding notes included)."""
+        return [self.tree.insert(cm) for cm in proof[7]]
+
+
+@pytest.fixture(scope="module")
+def wallet(w3, chain, proof_2x2):
+    return Wallet(w3, chain, proof_2x2)
+
+
+def test_deposit_transfer_withdraw(w3, chain, wallet):
+    pool, token = chain["pool"], chain["token"]
+    depositor, recipient, relayer = w3.eth.accounts[1], w3.eth.accounts[2], w3.eth.accounts[3]
+    token.functions.mint(depositor, 1000).transact()
+    token.functions.approve(pool.address, 2**256 - 1).transact({"from": depositor})
+
+    # Deposit 50 into a note of Alice's.
+    alice, bob = wallet.alice, wallet.bob
+    note_a = Note(50, alice.address, 123456789, TOKEN_ID)
+    outs = [note_a, Note(0, alice.address, 987654321, TOKEN_ID)]
+    proof, ext_t = wallet.prove(alice, [], outs, 50, wallet.ext())
+    receipt = wallet.submit(proof, ext_t, depositor)
+    print(f"\ndeposit transact gasUsed {receipt.gasUsed}")
+    idx = wallet.record(proof)
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+    assert token.functions.balanceOf(pool.address).call() == 50
+    assert token.functions.balanceOf(depositor).call() == 950
+    events = pool.events.NewCommitment().process_receipt(receipt, errors=pytest.importorskip("web3.logs").DISCARD)
+    assert [e.args.commitment for e in events] == [n.commitment for n in outs]
+    assert [e.args.index for e in events] == idx
+    assert [e.args.encryptedOutput for e in events] == [b"ciphertext 0", b"ciphertext 1"]
+
+    # Shielded transfer: Alice pays Bob 30, keeps 20 (public amount 0), sent by anyone.
+    note_b = Note(30, bob.address, 555, TOKEN_ID)
+    outs2 = [note_b, Note(20, alice.address, 666, TOKEN_ID)]
+    proof, ext_t = wallet.prove(alice, [InputNote(note_a, wallet.tree.path(idx[0]))], outs2, 0, wallet.ext())
+    receipt = wallet.submit(proof, ext_t, w3.eth.accounts[4])
+    print(f"transfer transact gasUsed {receipt.gasUsed}")
+    idx2 = wallet.record(proof)
+    assert token.functions.balanceOf(pool.address).call() == 50
+
+    # Withdrawal by Bob: 25 to recipient, fee 2 to the relayer, change 3.
+    outs3 = [Note(3, bob.address, 777, TOKEN_ID), Note(0, bob.address, 888, TOKEN_ID)]
+    ext = wallet.ext(recipient=recipient, relayer=relayer, fee=2)
+    proof, ext_t = wallet.prove(bob, [InputNote(note_b, wallet.tree.path(idx2[0]))], outs3, -25, ext)
+
+    # Another recipient, relayer, fee or ciphertext with the same proof: BadExtDataHash (item 22).
+    other = w3.eth.accounts[5]
+    for bad in [
+        (other, ext_t[1], 2, ext_t[3]),
+        (ext_t[0], other, 2, ext_t[3]),
+        (ext_t[0], ext_t[1], 3, ext_t[3]),
+        (ext_t[0], ext_t[1], 2, [b"ciphertext X", b"ciphertext 1"]),
+    ]:
+        expect_revert(pool.functions.transact(proof, bad), "BadExtDataHash(uint256,uint256)", **{"from": relayer})
+    # Unknown root and zero root (item 24).
+    for root in (12345, 0):
+        bad_proof = (*proof[:3], root, *proof[4:])
+        expect_revert(pool.functions.transact(bad_proof, ext_t), "UnknownRoot(uint256)", **{"from": relayer})
+    # A nullifier + r is not a field element: the verifier says no (item 20).
+    nulls = list(proof[6])
+    bad_proof = (*proof[:6], [nulls[0] + R, nulls[1]], proof[7])
+    expect_revert(pool.functions.transact(bad_proof, ext_t), "InvalidProof()", **{"from": relayer})
+    # publicAmount outside [-2^120, 2^120) (item 23): caught before the verifier.
+    for pa in (1 << 120, R - (1 << 120) - 1, R, 2**256 - 1):
+        bad_proof = (*proof[:4], pa, *proof[5:])
+        expect_revert(pool.functions.transact(bad_proof, ext_t), "AmountOutOfRange(uint256)", **{"from": relayer})
+    # A mutated commitment: invalid proof.
+    bad_proof = (*proof[:7], [proof[7][0] ^ 1, proof[7][1]])
+    expect_revert(pool.functions.transact(bad_proof, ext_t), "InvalidProof()", **{"from": relayer})
+
+    receipt = wallet.submit(proof, ext_t, relayer)
+    print(f"withdraw transact gasUsed {receipt.gasUsed}")
+    wallet.record(proof)
+    assert token.functions.balanceOf(recipient).call() == 25
+    assert token.functions.balanceOf(relayer).call() == 2
+    assert token.functions.balanceOf(pool.address).call() == 23
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+
+    # Re-spending: the same transaction again reverts on the nullifier (item 20).
+    expect_revert(pool.functions.transact(proof, ext_t), "NullifierSpent(uint256)", **{"from": relayer})
+
+
+def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
+    pool, token = chain["pool"], chain["token"]
+    owner, depositor, stranger = w3.eth.accounts[0], w3.eth.accounts[6], w3.eth.accounts[7]
+    token.functions.mint(depositor, 10**7).transact()
+    token.functions.approve(pool.address, 2**256 - 1).transact({"from": depositor})
+    expect_revert(pool.functions.setDepositsPaused(True), "NotOwner()", **{"from": stranger})
+    expect_revert(pool.functions.setMaximumDepositAmount(1), "NotOwner()", **{"from": stranger})
+
+    outs = [Note(10**6 + 1, wallet.alice.address, 42, TOKEN_ID)]
+    proof, ext_t = wallet.prove(wallet.alice, [], outs, 10**6 + 1, wallet.ext())
+    expect_revert(pool.functions.transact(proof, ext_t), "DepositTooLarge(uint256,uint256)", **{"from": depositor})
+
+    outs = [Note(5, wallet.alice.address, 43, TOKEN_ID)]
+    proof, ext_t = wallet.prove(wallet.alice, [], outs, 5, wallet.ext())
+    pool.functions.setDepositsPaused(True).transact({"from": owner})
+    expect_revert(pool.functions.transact(proof, ext_t), "DepositsArePaused()", **{"from": depositor})
+    pool.functions.setDepositsPaused(False).transact({"from": owner})
+    pool.functions.transact(proof, ext_t).transact({"from": depositor})
+    wallet.record(proof)
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+
+    # The ABI has no function that moves tokens except transact.
+    names = {
+        f["name"]
+        for f in pool.abi
+        if f.get("type") == "function" and f.get("stateMutability") != "view" and f.get("stateMutability") != "pure"
+    }
+    assert names == {"transact", "setMaximumDepositAmount", "setDepositsPaused", "transferOwnership"}
+
+
+YES_VERIFIER = """
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+contract YesVerifier {
+    function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[8] calldata)
+        external pure returns (bool) { return true; }
+}
+"""
+
+
+def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
+    """Item 25: even if every proof verified, withdrawals are bounded by the pool's own balance."""
+    token = chain["token"]
+    yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
+    pool = deploy(
+        w3, _artifact("ShieldedPool"), SHAPE.levels, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
+    )
+    token.functions.mint(pool.address, 10).transact()
+    recipient = w3.eth.accounts[8]
+    ext = ExtData(
+        recipient=recipient,
+        relayer=ZERO,
+        fee=0,
+        encrypted_outputs=(b"x", b"y"),
+        chain_id=w3.eth.chain_id,
+        pool=pool.address,
+    )
+    ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
+    root = pool.functions.getLastRoot().call()
+
+    def forged(amount: int, nullifiers: list[int]):
+        return ([0, 0], [[0, 0], [0, 0]], [0, 0], root, (R - amount) % R, ext.hash(), nullifiers, [1, 2])
+
+    expect_revert(pool.functions.transact(forged(11, [1, 2]), ext_t), "TokenCallFailed()")
+    pool.functions.transact(forged(10, [3, 4]), ext_t).transact()
+    assert token.functions.balanceOf(recipient).call() == 10
+    assert token.functions.balanceOf(pool.address).call() == 0
+    expect_revert(pool.functions.transact(forged(1, [5, 6]), ext_t), "TokenCallFailed()")
+    # A repeated nullifier inside one transfer is refused even by a yes-verifier pool.
+    expect_revert(pool.functions.transact(forged(0, [7, 7]), ext_t), "NullifierSpent(uint256)")
+
+
+ODD_TOKEN = """
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+/// mode 0 normal, 1 returns false, 2 returns nothing, 3 burns 1 on every transfer, 4 re-enters `target`.
+contract OddToken {
+    mapping(address => uint256) public balanceOf;
+    uint8 public mode;
+    address public target;
+    bytes public reentry;
+    function setMode(uint8 m) external { mode = m; }
+    function setReentry(address t, bytes calldata data) external { target = t; reentry = data; }
+    function mint(address to, uint256 amount) external { balanceOf[to] += amount; }
+    function _move(address from, address to, uint256 amount) internal {
+        require(balanceOf[from] >= amount, "balance");
+        balanceOf[from] -= amount;
+        balanceOf[to] += mode == 3 ? amount - 1 : amount;
+        if (mode == 4) {
+            (bool ok, bytes memory ret) = target.call(reentry);
+            if (!ok) { assembly { revert(add(ret, 32), mload(ret)) } }
+        }
+    }
+    function transfer(address to, uint256 amount) external returns (bool) {
+        _move(msg.sender, to, amount);
+        if (mode == 1) return false;
+        if (mode == 2) assembly { return(0, 0) }
+        return true;
+    }
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        _move(from, to, amount);
+        if (mode == 1) return false;
+        if (mode == 2) assembly { return(0, 0) }
+        return true;
+    }
+}
+"""
+
+
+def test_odd_and_reentrant_tokens_never_double_credit(w3, chain):
+    """Item 26 with a yes-verifier pool: false returns and fee-on-transfer deposits revert, no-return
+    tokens work, and a token re-entering transact is stopped by the guard (the whole call reverts)."""
+    yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
+    token = deploy(w3, compile_source(ODD_TOKEN)["OddToken"])
+    pool = deploy(
+        w3, _artifact("ShieldedPool"), SHAPE.levels, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
+    )
+    depositor, recipient = w3.eth.accounts[0], w3.eth.accounts[9]
+    send(w3, token.functions.mint(depositor, 100))
+    root = pool.functions.getLastRoot().call()
+    fresh = iter(range(1000, 2000, 2))
+
+    def tx(public_amount: int):
+        ext = ExtData(
+            recipient=recipient,
+            relayer=ZERO,
+            fee=0,
+            encrypted_outputs=(b"x", b"y"),
+            chain_id=w3.eth.chain_id,
+            pool=pool.address,
+        )
+        n = next(fresh)
+        proof = ([0, 0], [[0, 0], [0, 0]], [0, 0], root, public_amount % R, ext.hash(), [n, n + 1], [1, 2])
+        return pool.functions.transact(proof, (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs)))
+
+    send(w3, token.functions.setMode(1))
+    expect_revert(tx(10), "TokenCallFailed()")
+    send(w3, token.functions.setMode(3))
+    expect_revert(tx(10), "TokenCallFailed()")
+    send(w3, token.functions.setMode(2))
+    send(w3, tx(10))
+    assert token.functions.balanceOf(pool.address).call() == 10
+    send(w3, token.functions.setMode(4))
+    send(w3, token.functions.setReentry(pool.address, tx(-5)._encode_transaction_data()))
+    expect_revert(tx(-5))
+    assert token.functions.balanceOf(pool.address).call() == 10
+    assert token.functions.balanceOf(recipient).call() == 0
+    send(w3, token.functions.setMode(0))
+    send(w3, tx(-5))
+    assert token.functions.balanceOf(recipient).call() == 5

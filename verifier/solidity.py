@@ -1,0 +1,159 @@
+"""Solidity verifier generator and EVM calldata for Groth16 over BN254 (eprint 2016/260).
+
+`solidity_verifier(vkey)` turns a snarkjs-format verification key into a contract with snarkjs'
+ABI, `verifyProof(uint[2] a, uint[2][2] b, uint[2] c, uint[N] input) returns (bool)`, from the
+template verifier/templates/Groth16Verifier.sol.tmpl. Unlike snarkjs 0.7.6's template it
+
+* rejects public inputs >= r and proof coordinates >= q (snarkjs negates A on chain as
+  (q - y) mod q, which wraps mod 2^256 and lets A.y + (2^256 mod q) + q through);
+* reverts when a precompile call fails, instead of returning false (so an out-of-gas precompile
+  is not mistaken by eth_estimateGas for a valid answer);
+* makes one pairing call whose G2 constants -beta, -gamma, -delta are computed here, so the
+  check is e(A, B) e(alpha, -beta) e(vk_x, -gamma) e(C, -delta) == 1 and no proof point is
+  negated on chain.
+
+`soliditycalldata(public, proof)` prints what `snarkjs zkey export soliditycalldata` prints.
+The EVM wants G2 coordinates as (c1, c0) (EIP-197); that swap lives only in `g2_to_evm`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bn254.constants import Q
+
+__all__ = [
+    "TEMPLATE",
+    "g2_to_evm",
+    "key_hash",
+    "proof_to_evm",
+    "solidity_verifier",
+    "soliditycalldata",
+    "soliditycalldata_values",
+]
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "Groth16Verifier.sol.tmpl"
+
+G2Pair = tuple[tuple[int, int], tuple[int, int]]
+
+
+def g2_to_evm(point: Sequence[Sequence[Any]]) -> G2Pair:
+    """((x.c0, x.c1), (y.c0, y.c1)) -> ((x.c1, x.c0), (y.c1, y.c0)): the EIP-197 order. The only swap."""
+    (x0, x1), (y0, y1) = point[0][:2], point[1][:2]
+    return (int(x1), int(x0)), (int(y1), int(y0))
+
+
+def _fq(v: Any, what: str) -> int:
+    n = int(v)
+    if not 0 <= n < Q:
+        raise ValueError(f"{what}: expected a base-field element in [0, q), got {n}")
+    return n
+
+
+def _g2_neg(point: Sequence[Sequence[Any]], what: str) -> G2Pair:
+    (x0, x1), (y0, y1) = point[0][:2], point[1][:2]
+    xs = (_fq(x0, what), _fq(x1, what))
+    ys = (_fq(y0, what), _fq(y1, what))
+    return xs, ((Q - ys[0]) % Q, (Q - ys[1]) % Q)
+
+
+def key_hash(vkey: dict) -> str:
+    """sha256 of the key's canonical JSON (sorted keys, no spaces): named in the generated file."""
+    return hashlib.sha256(json.dumps(vkey, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _check_vkey(vkey: dict) -> int:
+    if vkey.get("protocol") != "groth16" or vkey.get("curve") not in ("bn128", "bn254"):
+        raise ValueError(
+            f"expected a groth16 bn128 verification key, got protocol {vkey.get('protocol')!r} "
+            f"curve {vkey.get('curve')!r}"
+        )
+    n_public = int(vkey["nPublic"])
+    if len(vkey["IC"]) != n_public + 1:
+        raise ValueError(f"verification key has {len(vkey['IC'])} IC points, nPublic {n_public} needs {n_public + 1}")
+    if vkey["vk_gamma_2"] == vkey["vk_delta_2"]:
+        raise ValueError("verification key has delta == gamma: anyone could forge proofs")
+    return n_public
+
+
+def solidity_verifier(vkey: dict, contract_name: str = "Groth16Verifier") -> str:
+    """The Solidity source of a verifier for `vkey` (snarkjs verification_key.json as a dict)."""
+    n_public = _check_vkey(vkey)
+    if not contract_name.isidentifier():
+        raise ValueError(f"contract name: expected a Solidity identifier, got {contract_name!r}")
+    lines: list[str] = []
+    for name in ("beta", "gamma", "delta"):
+        (x1, x0), (y1, y0) = g2_to_evm(_g2_neg(vkey[f"vk_{name}_2"], f"vk_{name}_2"))
+        up = name.upper()
+        for suffix, v in (("X1", x1), ("X0", x0), ("Y1", y1), ("Y0", y0)):
+            lines.append(f"    uint256 internal constant NEG_{up}_{suffix} = {v};")
+    ic_lines: list[str] = []
+    for i, pt in enumerate(vkey["IC"]):
+        ic_lines.append(f"    uint256 internal constant IC{i}_X = {_fq(pt[0], f'IC[{i}].x')};")
+        ic_lines.append(f"    uint256 internal constant IC{i}_Y = {_fq(pt[1], f'IC[{i}].y')};")
+    checks = [f"            ok := and(ok, lt(calldataload(add(_pubSignals, {32 * i})), R))" for i in range(n_public)]
+    acc: list[str] = []
+    for i in range(n_public):
+        # s == 0 adds the point at infinity: skipping it saves an ecMul and an ecAdd.
+        acc += [
+            "            {",
+            f"                let s := calldataload(add(_pubSignals, {32 * i}))",
+            "                if s {",
+            f"                    mstore(tmp, IC{i + 1}_X)",
+            f"                    mstore(add(tmp, 32), IC{i + 1}_Y)",
+            "                    mstore(add(tmp, 64), s)",
+            "                    if iszero(staticcall(gas(), 7, tmp, 96, tmp, 64)) { revert(0, 0) }",
+            "                    if iszero(staticcall(gas(), 6, acc, 128, acc, 64)) { revert(0, 0) }",
+            "                }",
+            "            }",
+        ]
+    alpha = vkey["vk_alpha_1"]
+    subs = {
+        "KEY_HASH": key_hash(vkey),
+        "CONTRACT_NAME": contract_name,
+        "N_PUBLIC": str(n_public),
+        "ALPHA_X": str(_fq(alpha[0], "vk_alpha_1.x")),
+        "ALPHA_Y": str(_fq(alpha[1], "vk_alpha_1.y")),
+        "NEG_G2_CONSTANTS": "\n".join(lines),
+        "IC_CONSTANTS": "\n".join(ic_lines),
+        "INPUT_CHECKS": "\n".join(checks),
+        "ACCUMULATE": "\n".join(acc),
+    }
+    src = TEMPLATE.read_text()
+    for k, v in subs.items():
+        src = src.replace("{{" + k + "}}", v)
+    if "{{" in src:
+        raise AssertionError(f"template placeholder left unfilled near {src[src.index('{{') :][:40]!r}")
+    return src
+
+
+def proof_to_evm(proof: dict) -> tuple[tuple[int, int], G2Pair, tuple[int, int]]:
+    """snarkjs proof.json -> (a, b, c) as verifyProof takes them (b in EIP-197 order)."""
+    a = (int(proof["pi_a"][0]), int(proof["pi_a"][1]))
+    c = (int(proof["pi_c"][0]), int(proof["pi_c"][1]))
+    return a, g2_to_evm(proof["pi_b"]), c
+
+
+def soliditycalldata_values(public: Sequence[Any], proof: dict) -> tuple:
+    """(a, b, c, input) as Python ints, ready for an ABI encoder."""
+    a, b, c = proof_to_evm(proof)
+    return a, b, c, tuple(int(s) for s in public)
+
+
+def _p256(n: int) -> str:
+    return f'"0x{n:064x}"'
+
+
+def soliditycalldata(public: Sequence[Any], proof: dict) -> str:
+    """Exactly what `snarkjs zkey export soliditycalldata public.json proof.json` prints."""
+    a, b, c, inputs = soliditycalldata_values(public, proof)
+    return (
+        f"[{_p256(a[0])}, {_p256(a[1])}],"
+        f"[[{_p256(b[0][0])}, {_p256(b[0][1])}],[{_p256(b[1][0])}, {_p256(b[1][1])}]],"
+        f"[{_p256(c[0])}, {_p256(c[1])}],"
+        f"[{','.join(_p256(s) for s in inputs)}]"
+    )
