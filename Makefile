@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help serve test test-fast circuits keys bench lint clean
+.PHONY: help venv node serve test test-fast circuits contracts contracts-check bench lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,10 +27,18 @@ node: $(NODE_STAMP) ## install circom2, circomlib, circomlibjs and snarkjs from 
 circuits: $(VENV_STAMP) $(NODE_STAMP) ## compile the transfer circuits (only what changed) and check the manifest
 	$(PY) -m circuits.build
 
+contracts: $(VENV_STAMP) $(NODE_STAMP) ## generate Poseidon in Solidity and compile the contracts (only what changed)
+	$(PY) -m contracts.poseidon_gen
+	$(PY) -m contracts.build
+
+contracts-check: $(VENV_STAMP) $(NODE_STAMP) ## check generated Solidity and artifacts against their sources
+	$(PY) -m contracts.poseidon_gen --check
+	$(PY) -m contracts.build --check
+
 serve: $(VENV_STAMP) $(NODE_STAMP) circuits ## prove and verify the example transfer (the service comes later)
 	.venv/bin/hush example
 
-test: $(VENV_STAMP) $(NODE_STAMP) circuits ## run the whole test suite
+test: $(VENV_STAMP) $(NODE_STAMP) circuits contracts-check ## run the whole test suite
 	.venv/bin/pytest -q
 
 test-fast: $(VENV_STAMP) ## run the tests that need neither node nor compiled circuits
@@ -42,5 +50,9 @@ bench: $(VENV_STAMP) $(NODE_STAMP) circuits ## benchmark kernels and proofs, com
 lint: $(VENV_STAMP) ## ruff
 	.venv/bin/ruff check .
 
-clean: ## remove build outputs (keeps .venv and node_modules)
+vectors: $(NODE_STAMP) ## regenerate the circomlibjs known-answer vectors (tests check they are unchanged)
+	node tests/vectors/gen_circomlibjs.js > tests/vectors/circomlibjs.json
+
+clean: ## remove build outputs and numba's kernel cache (keeps .venv and node_modules)
 	rm -rf build .pytest_cache
+	find bn254 prover verifier transfer hush -name '*.nbi' -delete -o -name '*.nbc' -delete

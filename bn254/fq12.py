@@ -174,7 +174,7 @@ def fq12_is_one(a):
 # --- pairing helpers ------------------------------------------------------------------------------
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def fq12_mul_by_line(f, a0, b0, b1):
     """f * (a0 + b0 w + b1 w^3), the shape of every line value in the Miller loop (13 Fq2 products).
 

@@ -85,12 +85,12 @@ G3_0, G3_1, G3_2, G3_3, G3_4, G3_5 = _G3
 # --- kernels --------------------------------------------------------------------------------------
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def fq6_add(a, b):
     return (fq2_add(a[0], b[0]), fq2_add(a[1], b[1]), fq2_add(a[2], b[2]))
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def fq6_sub(a, b):
     return (fq2_sub(a[0], b[0]), fq2_sub(a[1], b[1]), fq2_sub(a[2], b[2]))
 
@@ -137,13 +137,13 @@ def fq6_sqr(a):
     return (c0, c1, c2)
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def fq6_mul_fq2(a, k):
     """Product with an element of the subfield Fq2: 3 Fq2 products."""
     return (fq2_mul(a[0], k), fq2_mul(a[1], k), fq2_mul(a[2], k))
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def fq6_mul_by_01(a, b0, b1):
     """a (b0 + b1 v): the sparse product the line evaluations need (5 Fq2 products)."""
     a0, a1, a2 = a
@@ -155,7 +155,7 @@ def fq6_mul_by_01(a, b0, b1):
     return (c0, c1, c2)
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def fq6_mul_by_v(a):
     """a v = xi a2 + a0 v + a1 v^2 (additions only)."""
     return (fq2_mul_xi(a[2]), a[0], a[1])

@@ -22,6 +22,10 @@ Kernel inputs are affine Montgomery arrays as `bn254.g1`/`bn254.g2` write them: 
 G2 (n, 2, 2, 4), infinity as zeros. A pair with a point at infinity contributes 1. The Miller loop
 does not validate points: callers check curve and subgroup membership first (`multi_pairing_is_one`
 does unless told the points were checked).
+
+Also here: the EIP-197 pairing-check precompile (`eip197_pairing_check`) with the one place the EVM's
+G2 word order is written (`g2_to_evm`/`g2_from_evm`), and snarkjs' GT convention (`snarkjs_gt`), which
+its vk_alphabeta_12 uses.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import numpy as np
 from numba import njit
 
 from .constants import X_BN, Q, R
-from .ec import as_kernel
+from .ec import as_kernel, check_array
+from .errors import PointError
 from .fields import is_zero, load
 from .fq2 import (
     FQ2_ONE,
@@ -38,6 +43,7 @@ from .fq2 import (
     fq2_add,
     fq2_conj,
     fq2_dbl,
+    fq2_eq,
     fq2_is_zero,
     fq2_load,
     fq2_mul,
@@ -46,7 +52,7 @@ from .fq2 import (
     fq2_sqr,
     fq2_sub,
 )
-from .fq6 import G1_2, G1_3, G2_2, GAMMA_INTS, fq6_load, fq6_store
+from .fq6 import G1_2, G1_3, G2_2, G3_2, G3_3, GAMMA_INTS, fq6_load, fq6_store
 from .fq12 import (
     FQ12_ONE,
     _naf,
@@ -63,7 +69,7 @@ from .fq12 import (
     fq12_sqr,
 )
 from .g1 import g1_array, g1_validate_array
-from .g2 import B2_INTS, g2_array, g2_validate_array
+from .g2 import B2_INTS, g2_array, g2_array_to_ints, g2_validate_array
 
 ATE_LOOP = 6 * X_BN + 2
 ATE_NAF = np.array(_naf(ATE_LOOP)[::-1], dtype=np.int8)
@@ -155,7 +161,7 @@ def _twist_frob2_neg(x, y):
     return fq2_mul(x, G2_2), y
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def _line(f, c0, c1, c2, xP, yP):
     """f * (c0 yP + c1 xP w + c2 w^3)."""
     return fq12_mul_by_line(f, fq2_mul_fq(c0, yP), fq2_mul_fq(c1, xP), c2)
@@ -172,17 +178,17 @@ def _store_line(lines, k, c0, c1, c2):
         lines[k, 2, 1, j] = c2[1][j]
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def _load_line(lines, k):
     return fq2_load(lines[k], 0), fq2_load(lines[k], 1), fq2_load(lines[k], 2)
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def _q_of(q_aff, j):
     return fq2_load(q_aff[j], 0), fq2_load(q_aff[j], 1)
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def _p_of(p_aff, j):
     x = (p_aff[j, 0, 0], p_aff[j, 0, 1], p_aff[j, 0, 2], p_aff[j, 0, 3])
     y = (p_aff[j, 1, 0], p_aff[j, 1, 1], p_aff[j, 1, 2], p_aff[j, 1, 3])
@@ -190,9 +196,20 @@ def _p_of(p_aff, j):
 
 
 @njit(cache=True)
+def _ends_at_minus_frob3(t, x2, y2):
+    """T == -pi^3(Q) for T homogeneous (Z != 0) and Q = (x2, y2): the end of a Miller chain of a point
+    of G2, see `miller_loop`."""
+    X, Y, Z = t
+    ax = fq2_mul(fq2_conj(x2), G3_2)
+    ay = fq2_neg(fq2_mul(fq2_conj(y2), G3_3))
+    return (not fq2_is_zero(Z)) and fq2_eq(X, fq2_mul(ax, Z)) and fq2_eq(Y, fq2_mul(ay, Z))
+
+
+@njit(cache=True)
 def prepare_g2_lines(q_aff, out):
-    """Fill out (N_LINES, 3, 2, 4) with the line coefficients of the Miller loop of the affine G2
-    point q_aff (a (1, 2, 2, 4) array, not infinity), in the order `miller_loop` consumes them."""
+    """Fill out (N_LINES, 3, 2, 4) with the line coefficients of the Miller loop of the affine twist
+    point q_aff (a (1, 2, 2, 4) array, not infinity), in the order `miller_loop` consumes them.
+    Returns whether the point is in G2 (the membership test of `miller_loop`)."""
     x2, y2 = _q_of(q_aff, 0)
     ny2 = fq2_neg(y2)
     t = (x2, y2, FQ2_ONE)
@@ -216,7 +233,7 @@ def prepare_g2_lines(q_aff, out):
     q2x, q2y = _twist_frob2_neg(x2, y2)
     t, c0, c1, c2 = _add_step(t, q2x, q2y)
     _store_line(out, k, c0, c1, c2)
-    return k + 1
+    return _ends_at_minus_frob3(t, x2, y2)
 
 
 @njit(cache=True)
@@ -231,19 +248,31 @@ def _g2_is_inf(q_aff, j):
 
 
 @njit(cache=True)
-def miller_loop(p_dyn, q_dyn, p_pre, lines_pre):
+def miller_loop(p_dyn, q_dyn, p_pre, lines_pre, q_in_g2):
     """prod_j f_j(P_j) over all pairs: (p_dyn[j], q_dyn[j]) with lines computed on the fly, and
     (p_pre[j], the G2 point whose `prepare_g2_lines` are lines_pre[j]). One shared Fq12 squaring per
-    step for all pairs (the multi-Miller loop); pairs with a point at infinity are skipped.
+    step for all pairs (the multi-Miller loop); pairs with a point at infinity contribute 1.
 
-    p_dyn (n, 2, 4), q_dyn (n, 2, 2, 4), p_pre (m, 2, 4), lines_pre (m, N_LINES, 3, 2, 4)."""
+    p_dyn (n, 2, 4), q_dyn (n, 2, 2, 4), p_pre (m, 2, 4), lines_pre (m, N_LINES, 3, 2, 4).
+
+    G2 membership of the on-the-fly points, almost free: q_in_g2 (n,) bool receives, for each q_dyn[j]
+    (assumed on the twist), whether it lies in G2. The chain of T computes (6x + 2)Q + pi(Q) - pi^2(Q),
+    which for Q in G2 is -pi^3(Q) (6x + 2 + q - q^2 + q^3 = 0 mod r). phi = [6x + 2] + psi - psi^2 + psi^3
+    kills G2 and is injective on the rest of E'(Fq2) (cyclic of square-free order 2q - r; checked
+    prime by prime in tests/bn254/test_pairing.py), so "T ends at -pi^3(Q)" is a subgroup test.
+    Exceptional steps (T = +-Q, T at infinity: only possible for points of small order) leave Z = 0 for
+    good, and Z = 0 at the end fails the test. Q at infinity is in G2; its T chain is skipped, and a
+    pair with P at infinity still runs its T chain (without lines) for the test."""
     n = p_dyn.shape[0]
     m = p_pre.shape[0]
+    run = np.empty(n, dtype=np.bool_)
     live = np.empty(n, dtype=np.bool_)
     t_arr = np.empty((max(n, 1), 3, 2, 4), dtype=np.uint64)
     for j in range(n):
-        live[j] = not (_g1_is_inf(p_dyn, j) or _g2_is_inf(q_dyn, j))
-        if live[j]:
+        run[j] = not _g2_is_inf(q_dyn, j)
+        live[j] = run[j] and not _g1_is_inf(p_dyn, j)
+        q_in_g2[j] = not run[j]
+        if run[j]:
             x2, y2 = _q_of(q_dyn, j)
             fq6_store(t_arr, j, (x2, y2, FQ2_ONE))
     live_pre = np.empty(m, dtype=np.bool_)
@@ -255,11 +284,12 @@ def miller_loop(p_dyn, q_dyn, p_pre, lines_pre):
         if i > 1:
             f = fq12_sqr(f)
         for j in range(n):
-            if live[j]:
-                xP, yP = _p_of(p_dyn, j)
+            if run[j]:
                 t, c0, c1, c2 = _dbl_step(fq6_load(t_arr, j))
-                f = _line(f, c0, c1, c2, xP, yP)
                 fq6_store(t_arr, j, t)
+                if live[j]:
+                    xP, yP = _p_of(p_dyn, j)
+                    f = _line(f, c0, c1, c2, xP, yP)
         for j in range(m):
             if live_pre[j]:
                 xP, yP = _p_of(p_pre, j)
@@ -269,14 +299,15 @@ def miller_loop(p_dyn, q_dyn, p_pre, lines_pre):
         d = ATE_NAF[i]
         if d != 0:
             for j in range(n):
-                if live[j]:
-                    xP, yP = _p_of(p_dyn, j)
+                if run[j]:
                     x2, y2 = _q_of(q_dyn, j)
                     if d < 0:
                         y2 = fq2_neg(y2)
                     t, c0, c1, c2 = _add_step(fq6_load(t_arr, j), x2, y2)
-                    f = _line(f, c0, c1, c2, xP, yP)
                     fq6_store(t_arr, j, t)
+                    if live[j]:
+                        xP, yP = _p_of(p_dyn, j)
+                        f = _line(f, c0, c1, c2, xP, yP)
             for j in range(m):
                 if live_pre[j]:
                     xP, yP = _p_of(p_pre, j)
@@ -284,15 +315,17 @@ def miller_loop(p_dyn, q_dyn, p_pre, lines_pre):
                     f = _line(f, c0, c1, c2, xP, yP)
             k += 1
     for j in range(n):
-        if live[j]:
-            xP, yP = _p_of(p_dyn, j)
+        if run[j]:
             x2, y2 = _q_of(q_dyn, j)
             q1x, q1y = _twist_frob(x2, y2)
-            t, c0, c1, c2 = _add_step(fq6_load(t_arr, j), q1x, q1y)
-            f = _line(f, c0, c1, c2, xP, yP)
+            t, a0, a1, a2 = _add_step(fq6_load(t_arr, j), q1x, q1y)
             q2x, q2y = _twist_frob2_neg(x2, y2)
-            t, c0, c1, c2 = _add_step(t, q2x, q2y)
-            f = _line(f, c0, c1, c2, xP, yP)
+            t, b0, b1, b2 = _add_step(t, q2x, q2y)
+            q_in_g2[j] = _ends_at_minus_frob3(t, x2, y2)
+            if live[j]:
+                xP, yP = _p_of(p_dyn, j)
+                f = _line(f, a0, a1, a2, xP, yP)
+                f = _line(f, b0, b1, b2, xP, yP)
     for j in range(m):
         if live_pre[j]:
             xP, yP = _p_of(p_pre, j)
@@ -336,10 +369,12 @@ def final_exponentiation(f):
 
 
 @njit(cache=True)
-def pairing_product_is_one(p_dyn, q_dyn, p_pre, lines_pre, f_extra):
+def pairing_product_is_one(p_dyn, q_dyn, p_pre, lines_pre, f_extra, q_in_g2):
     """final_exponentiation(miller_loop(...) * f_extra) == 1: one final exponentiation for the whole
-    product. f_extra is a Miller-loop value computed earlier (FQ12_ONE for none)."""
-    f = fq12_mul(miller_loop(p_dyn, q_dyn, p_pre, lines_pre), f_extra)
+    product. f_extra is a Miller-loop value computed earlier (FQ12_ONE for none). q_in_g2 receives the
+    G2 membership of each q_dyn point (see `miller_loop`); callers must look at it before trusting
+    the answer, which means nothing for points outside G2."""
+    f = fq12_mul(miller_loop(p_dyn, q_dyn, p_pre, lines_pre, q_in_g2), f_extra)
     return fq12_is_one(final_exponentiation(f))
 
 
@@ -396,34 +431,35 @@ def g2_affine(q) -> np.ndarray:
 
 def _g1_stack(points) -> np.ndarray:
     if isinstance(points, np.ndarray):
-        return np.ascontiguousarray(points.reshape(-1, 2, 4))
+        return check_array(points.reshape(-1, 2, 4) if points.ndim == 2 else points, (2, 4), "affine G1")
     arrs = [g1_affine(p) for p in points]
     return np.stack(arrs) if arrs else _EMPTY_G1
 
 
 def _g2_stack(points) -> np.ndarray:
     if isinstance(points, np.ndarray):
-        return np.ascontiguousarray(points.reshape(-1, 2, 2, 4))
+        return check_array(points.reshape(-1, 2, 2, 4) if points.ndim == 3 else points, (2, 2, 4), "affine G2")
     arrs = [g2_affine(q) for q in points]
     return np.stack(arrs) if arrs else _EMPTY_G2
 
 
 def prepare_g2(q) -> np.ndarray:
     """The (N_LINES, 3, 2, 4) line coefficients of a fixed G2 point (any form `g2_affine` takes), for
-    `miller_loop`'s precomputed pairs. The point must not be infinity (its pairings are all 1)."""
+    `miller_loop`'s precomputed pairs. The point must not be infinity (its pairings are all 1) and must
+    be on the twist (callers decode it with `bn254.g2`); one outside G2 raises PointError."""
     a = g2_affine(q)
     if not a.any():
         raise ValueError("expected a G2 point, got the point at infinity")
     out = np.empty((N_LINES, 3, 2, 4), dtype=np.uint64)
-    k = prepare_g2_lines(a.reshape(1, 2, 2, 4), out)
-    assert k == N_LINES
+    if not prepare_g2_lines(a.reshape(1, 2, 2, 4), out):
+        raise PointError("expected a point of the order-r subgroup G2, got one outside it")
     return out
 
 
 def pairing(p, q) -> tuple:
     """e(P, Q) as an Fq12 kernel element (np.uint64 limbs; `fq12.fq12_ints`, `fq12.to_poly12` read it).
     P in G1, Q in G2 in any form `g1_affine`/`g2_affine` take; not validated."""
-    f = miller_loop(_g1_stack([p]), _g2_stack([q]), _EMPTY_G1, _EMPTY_LINES)
+    f = miller_loop(_g1_stack([p]), _g2_stack([q]), _EMPTY_G1, _EMPTY_LINES, np.empty(1, dtype=np.bool_))
     return as_kernel(final_exponentiation(as_kernel(f)))
 
 
@@ -432,7 +468,7 @@ def multi_miller_loop(g1_points, g2_points) -> tuple:
     p, q = _g1_stack(g1_points), _g2_stack(g2_points)
     if p.shape[0] != q.shape[0]:
         raise ValueError(f"expected as many G2 points as G1 points ({p.shape[0]}), got {q.shape[0]}")
-    return as_kernel(miller_loop(p, q, _EMPTY_G1, _EMPTY_LINES))
+    return as_kernel(miller_loop(p, q, _EMPTY_G1, _EMPTY_LINES, np.empty(q.shape[0], dtype=np.bool_)))
 
 
 def multi_pairing_is_one(g1_points, g2_points, *, check: bool = True) -> bool:
@@ -440,15 +476,22 @@ def multi_pairing_is_one(g1_points, g2_points, *, check: bool = True) -> bool:
 
     Points: (n, 2, 4) / (n, 2, 2, 4) affine Montgomery arrays or sequences of anything `g1_affine` /
     `g2_affine` take; infinity allowed (its pairs contribute 1); an empty product is 1. With `check`
-    (the default) every point is range-, curve- and (G2) subgroup-checked first and a bad one raises
-    `bn254.errors.PointError`; pass check=False only for points that were checked already."""
+    (the default) every point is range- and curve-checked first, G2 points are subgroup-checked by the
+    Miller loop itself (see `miller_loop`), and a bad point raises `bn254.errors.PointError` before
+    the product is looked at. check=False skips all of it: only for points checked already."""
     p, q = _g1_stack(g1_points), _g2_stack(g2_points)
     if p.shape[0] != q.shape[0]:
         raise ValueError(f"expected as many G2 points as G1 points ({p.shape[0]}), got {q.shape[0]}")
     if check:
         g1_validate_array(p, allow_infinity=True)
-        g2_validate_array(q, allow_infinity=True, subgroup=True)
-    return bool(pairing_product_is_one(p, q, _EMPTY_G1, _EMPTY_LINES, FQ12_ONE))
+        g2_validate_array(q, allow_infinity=True, subgroup=False)
+    in_g2 = np.empty(q.shape[0], dtype=np.bool_)
+    ok = bool(pairing_product_is_one(p, q, _EMPTY_G1, _EMPTY_LINES, FQ12_ONE, in_g2))
+    if check and not in_g2.all():
+        i = int(np.flatnonzero(~in_g2)[0])
+        got = g2_array_to_ints(q[i : i + 1])[0]
+        raise PointError(f"G2 point {i} of {q.shape[0]}: expected a point of the order-r subgroup G2, got {got}")
+    return ok
 
 
 # --- EVM encoding (EIP-197) -----------------------------------------------------------------------
@@ -475,21 +518,14 @@ def eip197_pairing_check(data: bytes) -> bytes:
     Input: k * 192 bytes, per pair x, y (G1) and x1, x0, y1, y0 (G2), 32-byte big-endian words, zeros
     for infinity. A bad length raises ValueError; a coordinate >= q, a point off its curve or a G2
     point outside the subgroup raises `bn254.errors.PointError` (the precompile fails)."""
-    from .g1 import g1_decode, g1_to_affine
-    from .g2 import g2_decode, g2_to_affine
-
     if len(data) % 192:
         raise ValueError(f"expected a multiple of 192 bytes, got {len(data)}")
-    n = len(data) // 192
-    p = np.zeros((n, 2, 4), dtype=np.uint64)
-    q = np.zeros((n, 2, 2, 4), dtype=np.uint64)
-    for i in range(n):
-        w = [int.from_bytes(data[192 * i + 32 * k : 192 * i + 32 * k + 32], "big") for k in range(6)]
-        a = g1_decode((w[0], w[1]), allow_infinity=True)
-        b = g2_decode(g2_from_evm(w[2:]), allow_infinity=True)
-        p[i] = np.array(as_kernel(g1_to_affine(a)), dtype=np.uint64)
-        q[i] = np.array(as_kernel(g2_to_affine(b)), dtype=np.uint64)
-    ok = pairing_product_is_one(p, q, _EMPTY_G1, _EMPTY_LINES, FQ12_ONE)
+    ps, qs = [], []
+    for off in range(0, len(data), 192):
+        w = [int.from_bytes(data[off + 32 * k : off + 32 * k + 32], "big") for k in range(6)]
+        ps.append((w[0], w[1]))  # (0, 0) and all-zero G2 words are infinity, as in the arrays
+        qs.append(g2_from_evm(w[2:]))
+    ok = multi_pairing_is_one(g1_array(ps), g2_array(qs), check=True)
     return (1 if ok else 0).to_bytes(32, "big")
 
 

@@ -39,20 +39,80 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from bn254.constants import G2_GEN, R
-from bn254.ec import aff_load, as_kernel, batch_to_aff, jac_store
+from bn254.constants import G2_GEN, Q, R
+from bn254.ec import aff_load, aff_store, as_kernel, batch_to_aff, jac_store
 from bn254.errors import PointError
-from bn254.fields import U1
+from bn254.fields import U1, fq, fq_mul
 from bn254.fq12 import FQ12_ONE
-from bn254.g1 import G1_INF, g1_dbl, g1_decode, g1_madd, g1_neg, g1_to_affine
-from bn254.g2 import g2_array, g2_decode, g2_validate_array
+from bn254.g1 import (
+    G1_INF,
+    g1_array,
+    g1_dbl,
+    g1_decode,
+    g1_from_affine,
+    g1_madd,
+    g1_neg,
+    g1_to_affine,
+    g1_validate_array,
+)
+from bn254.g2 import g2_array, g2_decode, g2_is_on_curve, g2_validate_array
 from bn254.pairing import miller_loop, pairing_product_is_one, prepare_g2
 
 from .errors import InvalidProof, MalformedProof, PublicInputError, VerificationError, VerifyingKeyError
 from .keys import Proof, VerifyingKey, proof_from_json, public_inputs, snarkjs_alphabeta, verifying_key_from_json
 
 BATCH_WEIGHT_BITS = 128
-"""The weights of `batch_verify` are uniform in [1, 2^128): a false batch passes with probability ~2^-128."""
+"""Entropy of each weight of `batch_verify`: a false batch passes with probability about 2^-128."""
+
+
+# --- the GLV endomorphism of G1, for cheap 128-bit weights -----------------------------------------
+# phi(x, y) = (beta x, y) is [lambda] on G1 (beta, lambda cube roots of unity mod q, r). A weight
+# z = k1 + lambda k2 with k1, k2 < 2^64 costs a 64-bit double-scalar multiplication instead of a
+# 128-bit one, and the 2^128 - 1 non-zero (k1, k2) give distinct z: k1 + lambda k2 = 0 mod r has no
+# non-zero solution with |k1|, |k2| < 2^64, because the lattice {(a, b) : a + lambda b = 0 mod r} has
+# no vector shorter than ~2^127 (asserted below on its Gauss-reduced basis).
+
+
+def _cube_root_of_unity(m: int) -> int:
+    for g in range(2, 1000):
+        w = pow(g, (m - 1) // 3, m)
+        if w != 1:
+            return w
+    raise AssertionError("no cube root of unity found")
+
+
+def _glv_constants() -> tuple[int, int]:
+    from bn254.g1 import G1_GENERATOR, g1_mul_int, g1_to_ints
+
+    beta = _cube_root_of_unity(Q)
+    w = _cube_root_of_unity(R)
+    for lam in (w, w * w % R):
+        if g1_to_ints(g1_mul_int(G1_GENERATOR, lam)) == (beta, 2):  # phi(G) == [lambda] G, G = (1, 2)
+            return beta, lam
+    raise AssertionError("phi(x, y) = (beta x, y) is not [lambda] on G1")
+
+
+def _shortest_lattice_vector(lam: int) -> int:
+    """Squared norm of the shortest non-zero (a, b) with a + lam b = 0 mod r (Lagrange-Gauss reduction)."""
+
+    def n2(t: tuple[int, int]) -> int:
+        return t[0] * t[0] + t[1] * t[1]
+
+    u, v = (R, 0), (-lam % R, 1)
+    if n2(u) < n2(v):
+        u, v = v, u
+    while True:
+        m = (2 * (u[0] * v[0] + u[1] * v[1]) + n2(v)) // (2 * n2(v))  # nearest integer to <u, v>/<v, v>
+        u = (u[0] - m * v[0], u[1] - m * v[1])
+        if n2(u) >= n2(v):
+            return n2(v)
+        u, v = v, u
+
+
+GLV_BETA, GLV_LAMBDA = _glv_constants()
+assert (GLV_LAMBDA * GLV_LAMBDA + GLV_LAMBDA + 1) % R == 0 and pow(GLV_BETA, 3, Q) == 1 != GLV_BETA
+assert _shortest_lattice_vector(GLV_LAMBDA) > 1 << 130, "weights k1 + lambda k2 would collide"
+_BETA_M = fq(GLV_BETA)
 
 _EMPTY_G1 = np.zeros((0, 2, 4), dtype=np.uint64)
 _EMPTY_G2 = np.zeros((0, 2, 2, 4), dtype=np.uint64)
@@ -77,15 +137,38 @@ def _g1_msm_small(points, scalars, nbits):
 
 
 @njit(cache=True)
-def _g1_neg_scale_each(points, scalars, nbits, out):
-    """out[i] = -(scalars[i] points[i]) (Jacobian (n, 3, 4)), double-and-add from bit nbits - 1."""
+def _g1_endo(points, beta, out):
+    """out[i] = phi(points[i]) = (beta x, y); infinity (zeros) stays infinity."""
     for i in range(points.shape[0]):
-        a = aff_load(points, i)
+        x, y = aff_load(points, i)
+        aff_store(out, i, (fq_mul(x, beta), y))
+
+
+@njit(cache=True)
+def _g1_plus(a_aff, b_aff, out):
+    """out[i] = a[i] + b[i] (Jacobian (n, 3, 4))."""
+    for i in range(a_aff.shape[0]):
+        jac_store(out, i, g1_madd(g1_from_affine(aff_load(a_aff, i)), aff_load(b_aff, i)))
+
+
+@njit(cache=True)
+def _g1_neg_glv_each(a_aff, phi_aff, sum_aff, k1, k2, out):
+    """out[i] = -(k1[i] A_i + k2[i] phi(A_i)) (Jacobian), 64-bit k1, k2 (uint64 arrays): Straus with the
+    table A, phi(A), A + phi(A) (64 doublings, ~48 mixed additions)."""
+    for i in range(a_aff.shape[0]):
+        a, b, ab = aff_load(a_aff, i), aff_load(phi_aff, i), aff_load(sum_aff, i)
+        u, v = k1[i], k2[i]
         acc = G1_INF
-        for b in range(nbits - 1, -1, -1):
+        for bit in range(63, -1, -1):
             acc = g1_dbl(acc)
-            if (scalars[i, b >> 6] >> np.uint64(b & 63)) & U1:
+            s = np.uint64(bit)
+            bu, bv = (u >> s) & U1, (v >> s) & U1
+            if bu and bv:
+                acc = g1_madd(acc, ab)
+            elif bu:
                 acc = g1_madd(acc, a)
+            elif bv:
+                acc = g1_madd(acc, b)
         jac_store(out, i, g1_neg(acc))
 
 
@@ -147,6 +230,23 @@ def _g2_point(q: Any, what: str, err: type[VerificationError]) -> np.ndarray:
     return np.array((x, y), dtype=np.uint64)
 
 
+def _g2_on_twist(q: Any, what: str, err: type[VerificationError]) -> np.ndarray:
+    """A proof's G2 point decoded strictly but for the subgroup (in [0, q), on the twist, not infinity)
+    as (2, 2, 4); its G2 membership is tested by the Miller loop (`bn254.pairing.miller_loop`)."""
+    try:
+        arr = g2_array([q])
+    except (PointError, TypeError) as e:
+        raise err(f"{what}: {e}") from None
+    if not arr.any():
+        raise err(f"{what}: expected a G2 point, got the point at infinity")
+    if not g2_is_on_curve(as_kernel(aff_load(arr, 0))):
+        raise err(f"{what}: expected a point on the twist y^2 = x^3 + 3/(9+u), got {q}")
+    return arr[0]
+
+
+_NOT_IN_G2 = "pi_b: expected a point of the order-r subgroup G2, got one outside it"
+
+
 def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
     """Validate a verifying key and precompute its pairing data; raises VerifyingKeyError.
 
@@ -175,7 +275,8 @@ def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
     if vk.alphabeta_12 is not None and tuple(vk.alphabeta_12) != snarkjs_alphabeta(vk.alpha_g1, vk.beta_g2):
         raise err("vk_alphabeta_12: expected e(vk_alpha_1, vk_beta_2), got another value")
     beta_l, gamma_l, delta_l = prepare_g2(beta), prepare_g2(gamma), prepare_g2(delta)
-    f_ab = miller_loop(alpha.reshape(1, 2, 4), beta.reshape(1, 2, 2, 4), _EMPTY_G1, _empty_lines())
+    f_ab = miller_loop(alpha.reshape(1, 2, 4), beta.reshape(1, 2, 2, 4), _EMPTY_G1, _empty_lines(),
+                       np.empty(1, dtype=np.bool_))
     return PreparedVerifyingKey(
         vk=vk,
         gamma_abc_g1=ic,
@@ -221,14 +322,17 @@ def verify(pvk: PreparedVerifyingKey | VerifyingKey, public: Sequence[int | str]
     xs = public_inputs(public, pvk.n_public)
     p = _proof_ints(proof)
     a = _g1_point(p.a, "pi_a", MalformedProof)
-    b = _g2_point(p.b, "pi_b", MalformedProof)
+    b = _g2_on_twist(p.b, "pi_b", MalformedProof)
     c = _g1_point(p.c, "pi_c", MalformedProof)
     neg_a = a.copy()
     neg_a[1] = _neg_y(a[1])
     p_pre = np.concatenate([_vk_x(pvk, xs), c.reshape(1, 2, 4)])
+    in_g2 = np.empty(1, dtype=np.bool_)
     ok = pairing_product_is_one(
-        neg_a.reshape(1, 2, 4), b.reshape(1, 2, 2, 4), p_pre, pvk.verify_lines, pvk.alphabeta_miller
+        neg_a.reshape(1, 2, 4), b.reshape(1, 2, 2, 4), p_pre, pvk.verify_lines, pvk.alphabeta_miller, in_g2
     )
+    if not in_g2[0]:
+        raise MalformedProof(_NOT_IN_G2)
     if not ok:
         raise InvalidProof("pairing check failed: e(A, B) != e(alpha, beta) e(vk_x, gamma) e(C, delta)")
 
@@ -240,6 +344,56 @@ def _neg_y(y: np.ndarray) -> np.ndarray:
 
 
 # --- batches --------------------------------------------------------------------------------------
+
+
+def _decode_points(proofs: list[Proof]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A, B, C of every proof as arrays, range- and curve-checked in one kernel call per array (B's
+    subgroup is left to the Miller loop); on any failure the proofs are decoded one by one so that
+    the error names the proof and the reason."""
+    try:
+        a = g1_array([p.a for p in proofs])
+        b = g2_array([p.b for p in proofs])
+        c = g1_array([p.c for p in proofs])
+        g1_validate_array(a, allow_infinity=False)
+        g2_validate_array(b, allow_infinity=False, subgroup=False)
+        g1_validate_array(c, allow_infinity=False)
+        return a, b, c
+    except (PointError, TypeError):
+        pass
+    n = len(proofs)
+    for i, p in enumerate(proofs):
+        try:
+            _g1_point(p.a, "pi_a", MalformedProof)
+            _g2_on_twist(p.b, "pi_b", MalformedProof)
+            _g1_point(p.c, "pi_c", MalformedProof)
+        except MalformedProof as e:
+            raise MalformedProof(f"proof {i} of {n}: {e}") from None
+    raise AssertionError("a batch failed to decode but every proof decodes")  # pragma: no cover
+
+
+def _batch_weights(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """n weights z_i = k1_i + lambda k2_i as (k1, k2) uint64 arrays, from the OS CSPRNG; (0, 0) redrawn."""
+    k1 = np.empty(n, dtype=np.uint64)
+    k2 = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        u = v = 0
+        while u == 0 and v == 0:
+            u, v = secrets.randbits(64), secrets.randbits(64)
+        k1[i], k2[i] = u, v
+    return k1, k2
+
+
+def _jacobian(kernel, *arrays: np.ndarray) -> np.ndarray:
+    out = np.empty((arrays[0].shape[0], 3, 4), dtype=np.uint64)
+    kernel(*arrays, out)
+    return out
+
+
+def _to_affine(jac: np.ndarray) -> np.ndarray:
+    """(n, 3, 4) Jacobian -> (n, 2, 4) affine with one inversion (serial: batches are small)."""
+    out = np.empty((jac.shape[0], 2, 4), dtype=np.uint64)
+    batch_to_aff(jac, out, 0, jac.shape[0], np.empty_like(jac))
+    return out
 
 
 def batch_verify(
@@ -261,42 +415,42 @@ def batch_verify(
     if n == 0:
         return
     xs_all: list[list[int]] = []
-    a_pts = np.empty((n, 2, 4), dtype=np.uint64)
-    c_pts = np.empty((n, 2, 4), dtype=np.uint64)
-    b_ints = []
+    proofs: list[Proof] = []
     for i, item in enumerate(items):
         try:
             if not isinstance(item, tuple | list) or len(item) != 2:
                 raise MalformedProof(f"expected a (public inputs, proof) pair, got {type(item).__name__}")
             public, proof = item
             xs_all.append(public_inputs(public, pvk.n_public))
-            p = _proof_ints(proof)
-            a_pts[i] = _g1_point(p.a, "pi_a", MalformedProof)
-            c_pts[i] = _g1_point(p.c, "pi_c", MalformedProof)
-            if p.b is None:
-                raise MalformedProof("pi_b: expected a G2 point, got the point at infinity")
-            try:
-                b_ints.append(g2_array([p.b])[0])
-            except (PointError, TypeError) as e:
-                raise MalformedProof(f"pi_b: {e}") from None
+            proofs.append(_proof_ints(proof))
         except VerificationError as e:
             raise type(e)(f"proof {i} of {n}: {e}") from None
-    b_pts = np.stack(b_ints)
-    try:
-        g2_validate_array(b_pts, allow_infinity=False, subgroup=True, what="pi_b of proof")
-    except PointError as e:
-        raise MalformedProof(str(e)) from None
+    a_pts, b_pts, c_pts = _decode_points(proofs)
 
-    z = [secrets.randbelow((1 << BATCH_WEIGHT_BITS) - 1) + 1 for _ in range(n)]
+    k1, k2 = _batch_weights(n)
+    z = [(int(u) + GLV_LAMBDA * int(v)) % R for u, v in zip(k1, k2, strict=True)]
     z_sum = sum(z) % R
     ic_scalars = [z_sum] + [sum(zi * xs[j] for zi, xs in zip(z, xs_all, strict=True)) % R for j in range(pvk.n_public)]
-    z_limbs, z_bits = _limbs(z)
+    # -z_i A_i = -(k1 A_i + k2 phi(A_i))
+    phi_a = np.empty_like(a_pts)
+    _g1_endo(a_pts, _BETA_M, phi_a)
+    a_sum = _to_affine(_jacobian(_g1_plus, a_pts, phi_a))
     neg_za = np.empty((n, 3, 4), dtype=np.uint64)
-    _g1_neg_scale_each(a_pts, z_limbs, z_bits, neg_za)
-    p_pre = np.concatenate([_msm(pvk.alpha_g1, [z_sum]), _msm(pvk.gamma_abc_g1, ic_scalars), _msm(c_pts, z)])
-    neg_za_aff = np.empty((n, 2, 4), dtype=np.uint64)
-    batch_to_aff(neg_za, neg_za_aff, 0, n, np.empty_like(neg_za))  # one inversion, serial: n is small
-    ok = pairing_product_is_one(neg_za_aff, b_pts, p_pre, pvk.batch_lines, FQ12_ONE)
+    _g1_neg_glv_each(a_pts, phi_a, a_sum, k1, k2, neg_za)
+    # sum z_i C_i = sum k1_i C_i + k2_i phi(C_i)
+    phi_c = np.empty_like(c_pts)
+    _g1_endo(c_pts, _BETA_M, phi_c)
+    c_weights = np.zeros((2 * n, 4), dtype=np.uint64)
+    c_weights[:n, 0], c_weights[n:, 0] = k1, k2
+    c_acc = _g1_msm_small(np.concatenate([c_pts, phi_c]), c_weights, 64)
+    c_sum = np.array(as_kernel(g1_to_affine(as_kernel(c_acc))), dtype=np.uint64).reshape(1, 2, 4)
+    p_pre = np.concatenate([_msm(pvk.alpha_g1, [z_sum]), _msm(pvk.gamma_abc_g1, ic_scalars), c_sum])
+    neg_za_aff = _to_affine(neg_za)
+    in_g2 = np.empty(n, dtype=np.bool_)
+    ok = pairing_product_is_one(neg_za_aff, b_pts, p_pre, pvk.batch_lines, FQ12_ONE, in_g2)
+    if not in_g2.all():
+        i = int(np.flatnonzero(~in_g2)[0])
+        raise MalformedProof(f"proof {i} of {n}: {_NOT_IN_G2}")
     if ok:
         return
     if locate:

@@ -295,7 +295,10 @@ def public_input(v: Any, i: int) -> int:
 
 
 def public_inputs(values: Any, n_public: int | None = None) -> list[int]:
-    """Every public input checked by `public_input`, and their count against n_public when given."""
+    """Every public input checked by `public_input`, and their count against n_public when given.
+    `values`: a list or tuple (or a 1-D integer numpy array) of ints / canonical decimal strings."""
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu":
+        values = values.tolist()
     if isinstance(values, str | bytes | dict) or not isinstance(values, Sequence):
         raise PublicInputError(f"expected a list of public inputs, got {type(values).__name__}")
     if n_public is not None and len(values) != n_public:

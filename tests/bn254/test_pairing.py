@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import random
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from bn254.ec import as_kernel
 from bn254.errors import PointError
 from bn254.fq2 import fq2
 from bn254.g1 import G1_GENERATOR, g1_array, g1_from_ints, g1_mul_int, g1_to_affine, g1_to_ints
-from bn254.g2 import B2_INTS, G2_GENERATOR, g2_array, g2_from_ints, g2_mul_int, g2_to_affine, g2_to_ints
+from bn254.g2 import B2_INTS, G2_GENERATOR, g2_add, g2_array, g2_from_ints, g2_mul_int, g2_to_affine, g2_to_ints
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 rng = random.Random(20261128)
@@ -262,6 +263,28 @@ def test_multi_pairing_is_one() -> None:
         PR.multi_pairing_is_one(ps, qs[:2])
 
 
+def test_array_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="uint64"):
+        PR.multi_pairing_is_one(np.zeros((1, 2, 4), dtype=np.int64), g2_array([G2_GEN]), check=False)
+    with pytest.raises(ValueError, match="shape"):
+        PR.multi_pairing_is_one(g1_array([G1_GEN]), np.zeros((1, 3, 2, 4), dtype=np.uint64), check=False)
+    assert PR.multi_pairing_is_one(g1_array([G1_GEN])[0], g2_array([None])[0], check=False)  # single points
+
+
+def test_fq12_arrays() -> None:
+    arr = np.zeros((3, 2, 3, 2, 4), dtype=np.uint64)
+    a = rand12()
+    F12.fq12_store(arr, 2, a)
+    assert eq12(F12.fq12_load(arr, 2), a)
+    assert eq12(F12.fq12_load(arr, 0), F12.FQ12_ZERO)
+
+
+def test_snarkjs_gt_power() -> None:
+    """snarkjs_gt(e) = e^(2x(6x^2 + 3x + 1)) by plain square-and-multiply."""
+    e = PR.pairing(g1(3), G2_GEN)
+    assert eq12(PR.snarkjs_gt(e), pow12(e, PR.SNARKJS_GT_EXPONENT % R))
+
+
 def test_multi_pairing_validates_points() -> None:
     outside = twist_point_outside_g2()
     with pytest.raises(PointError):
@@ -282,15 +305,100 @@ def test_multi_pairing_validates_points() -> None:
 def test_precomputed_lines_match_the_dynamic_loop() -> None:
     """A pair through prepare_g2's lines gives the same Miller value as the same pair on the fly."""
     p, q = g1_array([g1(11), g1(13)]), g2_array([g2(17), G2_GEN])
-    f_dyn = PR.miller_loop(p, q, PR._EMPTY_G1, PR._EMPTY_LINES)
+    flags = np.zeros(2, dtype=np.bool_)
+    f_dyn = PR.miller_loop(p, q, PR._EMPTY_G1, PR._EMPTY_LINES, flags)
+    assert flags.all()
     lines = np.stack([PR.prepare_g2(q[0]), PR.prepare_g2(q[1])])
-    f_pre = PR.miller_loop(PR._EMPTY_G1, PR._EMPTY_G2, p, lines)
-    f_mix = PR.miller_loop(p[:1], q[:1], p[1:], lines[1:])
+    f_pre = PR.miller_loop(PR._EMPTY_G1, PR._EMPTY_G2, p, lines, flags[:0])
+    f_mix = PR.miller_loop(p[:1], q[:1], p[1:], lines[1:], flags[:1])
     assert eq12(f_dyn, f_pre) and eq12(f_dyn, f_mix)
     assert eq12(PR.multi_miller_loop(p, q), f_dyn)
     assert PR.N_LINES == lines.shape[1] == 88
     with pytest.raises(ValueError, match="infinity"):
         PR.prepare_g2(None)
+
+
+# --- the G2 membership test of the Miller loop -----------------------------------------------------
+
+COFACTOR_PRIMES = [10069, 5864401, 1875725156269, 197620364512881247228717050342013327560683201906968909]
+
+
+def _psi(p):
+    """The twist's q-power endomorphism on a py_ecc point."""
+    x, y = pe.normalize(p)
+    g2_, g3_ = PFQ2(list(F6.GAMMA_INTS[1][2])), PFQ2(list(F6.GAMMA_INTS[1][3]))
+    return (PFQ2([x.coeffs[0], -x.coeffs[1]]) * g2_, PFQ2([y.coeffs[0], -y.coeffs[1]]) * g3_, PFQ2.one())
+
+
+def _phi(p):
+    """[6x + 2]P + psi(P) - psi^2(P) + psi^3(P): zero on G2 (the optimal ate relation)."""
+    s1, s2 = _psi(p), _psi(_psi(p))
+    return pe.add(pe.add(pe.add(pe.multiply(p, PR.ATE_LOOP), s1), pe.neg(s2)), _psi(s2))
+
+
+def _is_probable_prime(n: int) -> bool:
+    return all(pow(a, n - 1, n) == 1 for a in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37))
+
+
+def _torsion_points() -> dict[int, G2Ints]:
+    """A point of order l on the twist for each prime l of the cofactor, from one random twist point."""
+    xy = twist_point_outside_g2()
+    p = pe.multiply((PFQ2(list(xy[0])), PFQ2(list(xy[1])), PFQ2.one()), R)
+    c = 2 * Q - R
+    out = {}
+    for ell in COFACTOR_PRIMES:
+        t = pe.multiply(p, c // ell)
+        assert not pe.is_inf(t) and pe.is_inf(pe.multiply(t, ell))
+        x, y = pe.normalize(t)
+        out[ell] = ((int(x.coeffs[0]), int(x.coeffs[1])), (int(y.coeffs[0]), int(y.coeffs[1])))
+    return out
+
+
+def test_membership_test_is_sound() -> None:
+    """E'(Fq2) = G2 x H with H cyclic of square-free order c = 2q - r, and phi is injective on H.
+
+    #E'(Fq2) from the trace: t = 6x^2 + 1 over Fq, t2 = t^2 - 2q over Fq2, t2^2 - 4q^2 = -3f^2; the
+    sextic twists have q^2 + 1 - (+-3f +- t2)/2 points and ours is the one divisible by r. Then phi is
+    checked on a generator of each prime-order part of H: zero on none of them, so zero on H only at O
+    (phi maps H to H and each part is cyclic of prime order)."""
+    t = 6 * X_BN**2 + 1
+    assert Q + 1 - t == R
+    t2 = t * t - 2 * Q
+    f2, rem = divmod(4 * Q * Q - t2 * t2, 3)
+    f = math.isqrt(f2)
+    assert rem == 0 and f * f == f2
+    orders = {Q * Q + 1 - (s1 * 3 * f + s2 * t2) // 2 for s1 in (1, -1) for s2 in (1, -1)}
+    c = 2 * Q - R
+    assert R * c in orders and [o for o in orders if o % R == 0] == [R * c]
+    assert c == math.prod(COFACTOR_PRIMES) and len(set(COFACTOR_PRIMES)) == 4  # square-free: H is cyclic
+    assert all(_is_probable_prime(p) for p in COFACTOR_PRIMES)
+    assert math.gcd(c, R) == 1
+    assert pe.is_inf(_phi(pe.G2)) and pe.is_inf(_phi(pe.multiply(pe.G2, 12345)))
+    for ell, xy in _torsion_points().items():
+        assert not pe.is_inf(_phi((PFQ2(list(xy[0])), PFQ2(list(xy[1])), PFQ2.one()))), ell
+
+
+def test_miller_loop_flags_points_outside_g2() -> None:
+    torsion = _torsion_points()
+    t_small = torsion[COFACTOR_PRIMES[0]]
+    mixed = g2_to_ints(g2_add(g2_from_ints(t_small), g2_from_ints(g2(7))))
+    qs = [G2_GEN, g2(rng.randrange(1, R)), None, twist_point_outside_g2(), *torsion.values(), mixed]
+    expect = [True, True, True, False, False, False, False, False, False]
+    for p in (G1_GEN, None):  # the T chain runs even when P is infinity
+        flags = np.zeros(len(qs), dtype=np.bool_)
+        PR.miller_loop(g1_array([p] * len(qs)), g2_array(qs), PR._EMPTY_G1, PR._EMPTY_LINES, flags)
+        assert flags.tolist() == expect
+    for q, ok in zip(qs, expect, strict=True):
+        if q is None:
+            continue
+        if ok:
+            PR.prepare_g2(q)
+        else:
+            with pytest.raises(PointError, match="subgroup"):
+                PR.prepare_g2(q)
+    for q in qs[3:]:
+        with pytest.raises(PointError, match="subgroup"):
+            PR.multi_pairing_is_one([G1_GEN, None], [G2_GEN, q])
 
 
 # --- EIP-197 --------------------------------------------------------------------------------------

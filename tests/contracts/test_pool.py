@@ -38,9 +38,9 @@ def _selector(signature: str) -> str:
     return "0x" + keccak(text=signature)[:4].hex()
 
 
-def send(w3, fn, **tx) -> dict:
-    """Send fn as a transaction, wait for it and require success."""
-    receipt = w3.eth.wait_for_transaction_receipt(fn.transact(tx or None))
+def send(w3, fn, sender: str | None = None) -> dict:
+    """Send fn as a transaction, wait for it and require success (anvil may answer before mining)."""
+    receipt = w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender} if sender else None))
     assert receipt.status == 1, f"transaction {fn.fn_name} failed"
     return receipt
 
@@ -102,7 +102,7 @@ def test_small_tree_history_and_full(w3, chain):
     py = MerkleTree(3)
     first_root = tree.functions.getLastRoot().call()
     for k in range(4):
-        tree.functions.insert(10 + 2 * k, 11 + 2 * k).transact()
+        send(w3, tree.functions.insert(10 + 2 * k, 11 + 2 * k))
         py.insert(10 + 2 * k)
         py.insert(11 + 2 * k)
         assert tree.functions.getLastRoot().call() == py.root
@@ -115,9 +115,9 @@ def test_root_leaves_history_window(w3, chain):
     size = tree.functions.ROOT_HISTORY_SIZE().call()
     first = tree.functions.getLastRoot().call()
     for k in range(size - 1):
-        tree.functions.insert(k + 1, k + 1).transact()
+        send(w3, tree.functions.insert(k + 1, k + 1))
     assert tree.functions.isKnownRoot(first).call()
-    tree.functions.insert(7, 7).transact()
+    send(w3, tree.functions.insert(7, 7))
     assert not tree.functions.isKnownRoot(first).call()
 
 
@@ -186,8 +186,8 @@ def wallet(w3, chain, proof_2x2):
 def test_deposit_transfer_withdraw(w3, chain, wallet):
     pool, token = chain["pool"], chain["token"]
     depositor, recipient, relayer = w3.eth.accounts[1], w3.eth.accounts[2], w3.eth.accounts[3]
-    token.functions.mint(depositor, 1000).transact()
-    token.functions.approve(pool.address, 2**256 - 1).transact({"from": depositor})
+    send(w3, token.functions.mint(depositor, 1000))
+    send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=depositor)
 
     # Deposit 50 into a note of Alice's.
     alice, bob = wallet.alice, wallet.bob
@@ -259,8 +259,8 @@ def test_deposit_transfer_withdraw(w3, chain, wallet):
 def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
     pool, token = chain["pool"], chain["token"]
     owner, depositor, stranger = w3.eth.accounts[0], w3.eth.accounts[6], w3.eth.accounts[7]
-    token.functions.mint(depositor, 10**7).transact()
-    token.functions.approve(pool.address, 2**256 - 1).transact({"from": depositor})
+    send(w3, token.functions.mint(depositor, 10**7))
+    send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=depositor)
     expect_revert(pool.functions.setDepositsPaused(True), "NotOwner()", **{"from": stranger})
     expect_revert(pool.functions.setMaximumDepositAmount(1), "NotOwner()", **{"from": stranger})
 
@@ -270,10 +270,10 @@ def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
 
     outs = [Note(5, wallet.alice.address, 43, TOKEN_ID)]
     proof, ext_t = wallet.prove(wallet.alice, [], outs, 5, wallet.ext())
-    pool.functions.setDepositsPaused(True).transact({"from": owner})
+    send(w3, pool.functions.setDepositsPaused(True), sender=owner)
     expect_revert(pool.functions.transact(proof, ext_t), "DepositsArePaused()", **{"from": depositor})
-    pool.functions.setDepositsPaused(False).transact({"from": owner})
-    pool.functions.transact(proof, ext_t).transact({"from": depositor})
+    send(w3, pool.functions.setDepositsPaused(False), sender=owner)
+    send(w3, pool.functions.transact(proof, ext_t), sender=depositor)
     wallet.record(proof)
     assert pool.functions.getLastRoot().call() == wallet.tree.root
 
@@ -303,7 +303,7 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
     pool = deploy(
         w3, _artifact("ShieldedPool"), SHAPE.levels, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
     )
-    token.functions.mint(pool.address, 10).transact()
+    send(w3, token.functions.mint(pool.address, 10))
     recipient = w3.eth.accounts[8]
     ext = ExtData(
         recipient=recipient,
@@ -320,7 +320,7 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
         return ([0, 0], [[0, 0], [0, 0]], [0, 0], root, (R - amount) % R, ext.hash(), nullifiers, [1, 2])
 
     expect_revert(pool.functions.transact(forged(11, [1, 2]), ext_t), "TokenCallFailed()")
-    pool.functions.transact(forged(10, [3, 4]), ext_t).transact()
+    send(w3, pool.functions.transact(forged(10, [3, 4]), ext_t))
     assert token.functions.balanceOf(recipient).call() == 10
     assert token.functions.balanceOf(pool.address).call() == 0
     expect_revert(pool.functions.transact(forged(1, [5, 6]), ext_t), "TokenCallFailed()")

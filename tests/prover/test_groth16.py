@@ -23,7 +23,8 @@ MIX_OK = {"a": [[1, 2], [3, 4], [5, 6]], "b": 11, "k": 3}
 
 
 def _mix_inputs(rng: random.Random) -> dict:
-    return {"a": [[rng.randrange(R), rng.randrange(R)] for _ in range(3)], "b": rng.randrange(R), "k": rng.randrange(8, R)}
+    a = [[rng.randrange(R), rng.randrange(R)] for _ in range(3)]
+    return {"a": a, "b": rng.randrange(R), "k": rng.randrange(8, R)}
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +180,8 @@ def test_cli_prove_and_snarkjs_roundtrip(snarkjs_setup, mix_wc, tmp_path) -> Non
     hush = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "hush")
     wtns = tmp_path / "w.wtns"
     write_wtns(wtns, mix_wc.calculate(MIX_OK))
-    subprocess.run([hush, "groth16", "prove", snarkjs_setup.zkey_beacon, wtns, tmp_path / "p.json", tmp_path / "pub.json"],
-                   check=True, timeout=300)
+    prove = [hush, "groth16", "prove", snarkjs_setup.zkey_beacon, wtns, tmp_path / "p.json", tmp_path / "pub.json"]
+    subprocess.run(prove, check=True, timeout=300)
     out = snarkjs("groth16", "verify", snarkjs_setup.vkey, tmp_path / "pub.json", tmp_path / "p.json")
     assert "OK" in out
     snarkjs("groth16", "prove", snarkjs_setup.zkey_beacon, wtns, tmp_path / "sp.json", tmp_path / "spub.json")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import Synthetic
+from verifier_fixtures import Synthetic
 
 from bn254.constants import G2_GEN, Q, R
 from bn254.g1 import g1_array
@@ -163,6 +163,9 @@ def test_shapes_and_headers(vk_json: dict, proof_json: dict) -> None:
 
 def test_public_inputs() -> None:
     assert K.public_inputs([0, "1", np.uint64(7), str(R - 1)], 4) == [0, 1, 7, R - 1]
+    assert K.public_inputs(np.array([3, 4], dtype=np.uint64), 2) == [3, 4]
+    with pytest.raises(PublicInputError, match="expected a list"):
+        K.public_inputs(np.zeros((2, 4), dtype=np.uint64), 2)  # limb arrays are not public inputs
     with pytest.raises(PublicInputError, match="expected 3 public inputs, got 2"):
         K.public_inputs([1, 2], 3)
     with pytest.raises(PublicInputError, match="expected 1 public inputs, got 2"):

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SnarkjsRun, run_snarkjs, twist_point_outside_g2
+from verifier_fixtures import ROOT, SnarkjsRun, run_snarkjs, twist_point_outside_g2
 
 from bn254.constants import Q, R
 from verifier import groth16 as V

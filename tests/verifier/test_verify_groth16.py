@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from conftest import Synthetic, g1, g2, make_synthetic, twist_point_outside_g2
+from verifier_fixtures import Synthetic, g1, g2, make_synthetic, twist_point_outside_g2
 
 from bn254.constants import G1_GEN, G2_GEN, Q, R
 from bn254.pairing import multi_pairing_is_one
