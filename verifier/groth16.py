@@ -11,12 +11,16 @@ precomputes what does not depend on the proof: the Miller-loop lines of beta, ga
 the Miller value of (alpha, beta); a verification then runs one Miller loop with lines computed on
 the fly (for B) and two with precomputed lines.
 
-`verify` returns None or raises a typed error (`verifier.errors`) before any pairing when the input
-is malformed: public inputs of the wrong count or outside [0, r) (never reduced mod r), proof
-coordinates >= q, A or C at infinity or off the curve, B off the twist or outside G2.
+`verify` returns None or raises a typed error (`verifier.errors`) when the input is malformed:
+public inputs of the wrong count or outside [0, r) (never reduced mod r), proof coordinates >= q,
+A or C at infinity or off the curve, B at infinity or off the twist - all before any pairing - or B
+outside G2. B's subgroup test is part of its Miller loop ([6x+2]B + psi(B) - psi^2(B) + psi^3(B) = O,
+see `bn254.pairing.miller_loop`; it replaces a 254-bit r * B) and is looked at before the pairing
+value: a B outside G2 is a MalformedProof, never an InvalidProof or an acceptance.
 
 `batch_verify` checks n proofs with one (n + 3)-pairing product: each proof's equation raised to a
-fresh 128-bit weight z_i from the OS CSPRNG (`secrets`),
+fresh weight z_i = k1 + lambda k2 (k1, k2 64-bit from the OS CSPRNG, `secrets`; lambda the eigenvalue
+of G1's endomorphism, so z_i A_i costs a 64-bit double multiplication; 2^128 - 1 distinct weights),
 
     prod_i e(-z_i A_i, B_i) * e((sum z_i) alpha, beta) * e(sum_i z_i vk_x_i, gamma) * e(sum_i z_i C_i, delta) == 1,
 
@@ -42,7 +46,7 @@ from numba import njit
 from bn254.constants import G2_GEN, Q, R
 from bn254.ec import aff_load, aff_store, as_kernel, batch_to_aff, jac_store
 from bn254.errors import PointError
-from bn254.fields import U1, fq, fq_mul
+from bn254.fields import U1, fq, fq_mul, fq_neg
 from bn254.fq12 import FQ12_ONE
 from bn254.g1 import (
     G1_INF,
@@ -56,7 +60,7 @@ from bn254.g1 import (
     g1_validate_array,
 )
 from bn254.g2 import g2_array, g2_decode, g2_is_on_curve, g2_validate_array
-from bn254.pairing import miller_loop, pairing_product_is_one, prepare_g2
+from bn254.pairing import N_LINES, miller_loop, pairing_product_is_one, prepare_g2
 
 from .errors import InvalidProof, MalformedProof, PublicInputError, VerificationError, VerifyingKeyError
 from .keys import Proof, VerifyingKey, proof_from_json, public_inputs, snarkjs_alphabeta, verifying_key_from_json
@@ -115,7 +119,6 @@ assert _shortest_lattice_vector(GLV_LAMBDA) > 1 << 130, "weights k1 + lambda k2 
 _BETA_M = fq(GLV_BETA)
 
 _EMPTY_G1 = np.zeros((0, 2, 4), dtype=np.uint64)
-_EMPTY_G2 = np.zeros((0, 2, 2, 4), dtype=np.uint64)
 
 
 # --- G1 kernels for vk_x and the batch weights (on bn254.g1's group law) -------------------------
@@ -275,8 +278,8 @@ def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
     if vk.alphabeta_12 is not None and tuple(vk.alphabeta_12) != snarkjs_alphabeta(vk.alpha_g1, vk.beta_g2):
         raise err("vk_alphabeta_12: expected e(vk_alpha_1, vk_beta_2), got another value")
     beta_l, gamma_l, delta_l = prepare_g2(beta), prepare_g2(gamma), prepare_g2(delta)
-    f_ab = miller_loop(alpha.reshape(1, 2, 4), beta.reshape(1, 2, 2, 4), _EMPTY_G1, _empty_lines(),
-                       np.empty(1, dtype=np.bool_))
+    f_ab = miller_loop(alpha.reshape(1, 2, 4), beta.reshape(1, 2, 2, 4), _EMPTY_G1,
+                       np.zeros((0, N_LINES, 3, 2, 4), dtype=np.uint64), np.empty(1, dtype=np.bool_))
     return PreparedVerifyingKey(
         vk=vk,
         gamma_abc_g1=ic,
@@ -285,12 +288,6 @@ def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
         verify_lines=np.stack([gamma_l, delta_l]),
         batch_lines=np.stack([beta_l, gamma_l, delta_l]),
     )
-
-
-def _empty_lines() -> np.ndarray:
-    from bn254.pairing import N_LINES
-
-    return np.zeros((0, N_LINES, 3, 2, 4), dtype=np.uint64)
 
 
 # --- single proofs --------------------------------------------------------------------------------
@@ -338,8 +335,6 @@ def verify(pvk: PreparedVerifyingKey | VerifyingKey, public: Sequence[int | str]
 
 
 def _neg_y(y: np.ndarray) -> np.ndarray:
-    from bn254.fields import fq_neg
-
     return np.array(as_kernel(fq_neg(tuple(y))), dtype=np.uint64)
 
 

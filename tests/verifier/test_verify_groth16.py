@@ -284,18 +284,39 @@ def test_batch_rejects_errors_that_cancel(pvk, logged_batch, monkeypatch) -> Non
     with pytest.raises(InvalidProof, match="proof 0 of 4"):
         V.batch_verify(pvk, items)
     # the weights are what catches it: with every weight forced to 1 the forged pair passes
-    monkeypatch.setattr(V.secrets, "randbelow", lambda n: 0)
+    monkeypatch.setattr(V, "_batch_weights", lambda n: (np.ones(n, dtype=np.uint64), np.zeros(n, dtype=np.uint64)))
     V.batch_verify(pvk, items)
 
 
 def test_batch_weights_come_from_the_csprng(pvk, batch, monkeypatch) -> None:
     calls = []
-    real = V.secrets.randbelow
+    real = V.secrets.randbits
 
-    def spy(n: int) -> int:
-        calls.append(n)
-        return real(n)
+    def spy(k: int) -> int:
+        calls.append(k)
+        return real(k)
 
-    monkeypatch.setattr(V.secrets, "randbelow", spy)
+    monkeypatch.setattr(V.secrets, "randbits", spy)
     V.batch_verify(pvk, batch)
-    assert calls == [(1 << V.BATCH_WEIGHT_BITS) - 1] * len(batch)
+    assert calls == [64] * (2 * len(batch))
+    k1, k2 = V._batch_weights(1000)
+    assert not np.any((k1 == 0) & (k2 == 0)) and len(set(zip(k1.tolist(), k2.tolist(), strict=True))) == 1000
+
+
+def test_glv_weights_scale_points(synthetic: Synthetic) -> None:
+    """-(k1 + lambda k2) A by the endomorphism kernels equals the scalar multiple by bn254.g1."""
+    from bn254.g1 import g1_array, g1_array_to_ints
+
+    logs = [rng.randrange(1, R) for _ in range(5)]
+    pts = g1_array([g1(k) for k in logs])
+    m = (1 << 64) - 1
+    k1 = np.array([0, 1, m, rng.getrandbits(64), m], dtype=np.uint64)
+    k2 = np.array([1, 0, m, rng.getrandbits(64), 0], dtype=np.uint64)
+    phi = np.empty_like(pts)
+    V._g1_endo(pts, V._BETA_M, phi)
+    assert g1_array_to_ints(phi) == [g1(k * V.GLV_LAMBDA) for k in logs]
+    ab = V._to_affine(V._jacobian(V._g1_plus, pts, phi))
+    out = np.empty((5, 3, 4), dtype=np.uint64)
+    V._g1_neg_glv_each(pts, phi, ab, k1, k2, out)
+    want = [g1(-(int(u) + V.GLV_LAMBDA * int(v)) * k) for u, v, k in zip(k1, k2, logs, strict=True)]
+    assert g1_array_to_ints(V._to_affine(out)) == want
