@@ -135,9 +135,8 @@ def cmd_groth16_verify(a: argparse.Namespace) -> int:
 
 
 def cmd_zkey_export_vkey(a: argparse.Namespace) -> int:
-    from verifier.keys import verification_key_json
-
     from prover.formats.zkey import read_zkey
+    from verifier.keys import verification_key_json
 
     _write_json(a.vkey, verification_key_json(read_zkey(a.zkey)))
     return 0
