@@ -42,9 +42,11 @@ G2Pair = tuple[tuple[int, int], tuple[int, int]]
 
 
 def g2_to_evm(point: Sequence[Sequence[Any]]) -> G2Pair:
-    """((x.c0, x.c1), (y.c0, y.c1)) -> ((x.c1, x.c0), (y.c1, y.c0)): the EIP-197 order. The only swap."""
-    (x0, x1), (y0, y1) = point[0][:2], point[1][:2]
-    return (int(x1), int(x0)), (int(y1), int(y0))
+    """((x.c0, x.c1), (y.c0, y.c1)) -> ((x.c1, x.c0), (y.c1, y.c0)), via `bn254.pairing.g2_to_evm` (the one swap)."""
+    from bn254.pairing import g2_to_evm as swap
+
+    x1, x0, y1, y0 = swap(((int(point[0][0]), int(point[0][1])), (int(point[1][0]), int(point[1][1]))))
+    return (x1, x0), (y1, y0)
 
 
 def _fq(v: Any, what: str) -> int:
