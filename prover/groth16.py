@@ -130,8 +130,19 @@ class Prover:
         msm_g1(self.zkey.a_query[:2], one)
         msm_g2(self.zkey.b_g2_query[:2], one)
         qap_warm()
+        # blinding: the same kernels with the same argument types as a proof
+        _g1_sum(self.alpha_g1, _g1_mul(self.delta_g1, 1))
+        _g2_sum(self.beta_g2, _g2_mul(self.delta_g2, 1))
         if self.self_check:
-            self.verifying_key()
+            from verifier.errors import VerificationError
+            from verifier.groth16 import verify
+
+            g1 = _affine_g1(self.alpha_g1)
+            dummy = Proof(g1, _affine_g2(self.beta_g2), g1)
+            try:  # a false proof runs the whole pairing check, compiling it; its verdict is irrelevant
+                verify(self.verifying_key(), [0] * self.n_public, dummy)
+            except VerificationError:
+                pass
 
     # -- proving ----------------------------------------------------------------------------------
     def check_witness(self, witness: np.ndarray) -> np.ndarray:

@@ -194,3 +194,20 @@ def test_cli_prove_and_snarkjs_roundtrip(snarkjs_setup, mix_wc, tmp_path) -> Non
     bad = subprocess.run([hush, "groth16", "verify", snarkjs_setup.vkey, tmp_path / "spub.json", tmp_path / "sp.json"],
                          timeout=300, capture_output=True, text=True)
     assert bad.returncode == 1, bad.stdout + bad.stderr
+
+
+@pytest.mark.interop
+def test_warm_prover_self_checks(snarkjs_setup, mix_wc) -> None:
+    """warm() runs every stage once (a false dummy proof through the verifier included), then a real
+    proof passes its self-check, and a forged witness makes the self-check refuse to return a proof."""
+    from verifier.errors import InvalidProof
+
+    prover = Prover(snarkjs_setup.zkey_beacon)
+    prover.warm()
+    res = prover.prove(mix_wc.calculate_limbs(MIX_OK))
+    assert "self_check" in res.timings
+    assert res.public_signals == mix_wc.calculate(MIX_OK)[1 : prover.n_public + 1]
+    forged = mix_wc.calculate_limbs(MIX_OK).copy()
+    forged[-1, 0] ^= 1
+    with pytest.raises(InvalidProof):
+        prover.prove(forged)
