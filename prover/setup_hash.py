@@ -86,6 +86,24 @@ def _g(v, a, b, c, d, x, y):
 
 
 @njit(cache=True)
+def _rounds(h, v, m, sigma):
+    """The 12 rounds of G over the working vector, then fold it into the state h."""
+    for r in range(12):
+        s = sigma[r]
+        _g(v, 0, 4, 8, 12, m[s[0]], m[s[1]])
+        _g(v, 1, 5, 9, 13, m[s[2]], m[s[3]])
+        _g(v, 2, 6, 10, 14, m[s[4]], m[s[5]])
+        _g(v, 3, 7, 11, 15, m[s[6]], m[s[7]])
+        _g(v, 0, 5, 10, 15, m[s[8]], m[s[9]])
+        _g(v, 1, 6, 11, 12, m[s[10]], m[s[11]])
+        _g(v, 2, 7, 8, 13, m[s[12]], m[s[13]])
+        _g(v, 3, 4, 9, 14, m[s[14]], m[s[15]])
+    for i in range(8):
+        h[i] ^= v[i] ^ v[i + 8]
+
+
+
+@njit(cache=True)
 def _compress_blocks(h, data, start, n_blocks, counter, iv, sigma):
     """Compress `n_blocks` non-final 128-byte blocks of `data` (uint8) from byte `start` into `h`.
 
@@ -104,18 +122,7 @@ def _compress_blocks(h, data, start, n_blocks, counter, iv, sigma):
             v[i] = h[i]
             v[i + 8] = iv[i]
         v[12] ^= np.uint64(counter)
-        for r in range(12):
-            s = sigma[r]
-            _g(v, 0, 4, 8, 12, m[s[0]], m[s[1]])
-            _g(v, 1, 5, 9, 13, m[s[2]], m[s[3]])
-            _g(v, 2, 6, 10, 14, m[s[4]], m[s[5]])
-            _g(v, 3, 7, 11, 15, m[s[6]], m[s[7]])
-            _g(v, 0, 5, 10, 15, m[s[8]], m[s[9]])
-            _g(v, 1, 6, 11, 12, m[s[10]], m[s[11]])
-            _g(v, 2, 7, 8, 13, m[s[12]], m[s[13]])
-            _g(v, 3, 4, 9, 14, m[s[14]], m[s[15]])
-        for i in range(8):
-            h[i] ^= v[i] ^ v[i + 8]
+        _rounds(h, v, m, sigma)
     return counter
 
 
@@ -134,18 +141,7 @@ def _compress_final(h, block, length, iv, sigma):
         v[i + 8] = iv[i]
     v[12] ^= np.uint64(length)  # transcripts stay far below 2^64 bytes: the high counter word is 0
     v[14] = ~v[14]
-    for r in range(12):
-        s = sigma[r]
-        _g(v, 0, 4, 8, 12, m[s[0]], m[s[1]])
-        _g(v, 1, 5, 9, 13, m[s[2]], m[s[3]])
-        _g(v, 2, 6, 10, 14, m[s[4]], m[s[5]])
-        _g(v, 3, 7, 11, 15, m[s[6]], m[s[7]])
-        _g(v, 0, 5, 10, 15, m[s[8]], m[s[9]])
-        _g(v, 1, 6, 11, 12, m[s[10]], m[s[11]])
-        _g(v, 2, 7, 8, 13, m[s[12]], m[s[13]])
-        _g(v, 3, 4, 9, 14, m[s[14]], m[s[15]])
-    for i in range(8):
-        h[i] ^= v[i] ^ v[i + 8]
+    _rounds(h, v, m, sigma)
 
 
 class Blake2b:
