@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve test test-fast circuits contracts contracts-check bench lint vectors clean
+.PHONY: help venv node serve example grpc test test-fast circuits contracts contracts-check bench lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,6 +15,7 @@ $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
 	.venv/bin/pip install -q --upgrade pip
 	.venv/bin/pip install -q -e '.[dev]'
+	$(PY) -m service.grpc_gen
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -31,12 +32,19 @@ contracts: $(VENV_STAMP) $(NODE_STAMP) ## generate Poseidon in Solidity and comp
 	$(PY) -m contracts.poseidon_gen
 	$(PY) -m contracts.build
 
-contracts-check: $(VENV_STAMP) $(NODE_STAMP) ## check generated Solidity and artifacts against their sources
+contracts-check: $(VENV_STAMP) $(NODE_STAMP) ## check generated Solidity, artifacts and gRPC code against their sources
+	$(PY) -m service.grpc_gen --check
 	$(PY) -m contracts.poseidon_gen --check
 	$(PY) -m contracts.build --check
 
-serve: $(VENV_STAMP) $(NODE_STAMP) circuits ## prove and verify the example transfer (the service comes later)
+serve: $(VENV_STAMP) $(NODE_STAMP) circuits ## run the prover farm on this machine: REST 127.0.0.1:8000, gRPC :50051
+	.venv/bin/hush serve
+
+example: $(VENV_STAMP) $(NODE_STAMP) circuits ## prove and verify the example transfer in one process, no service
 	.venv/bin/hush example
+
+grpc: $(VENV_STAMP) ## regenerate the gRPC code from service/proto/hush.proto (also done at install)
+	$(PY) -m service.grpc_gen
 
 test: $(VENV_STAMP) $(NODE_STAMP) circuits contracts-check ## run the whole test suite
 	.venv/bin/pytest -q

@@ -291,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="make new keys even if current ones exist")
     c.set_defaults(func=cmd_setup_circuit)
 
+    from service.serve import add_parsers as add_farm_parsers
+
+    add_farm_parsers(sub)
+
     c = sub.add_parser("example", help="prove and verify the example transfer")
     c.add_argument("--circuit", default="transfer_2x2")
     c.add_argument("--repeat", type=int, default=3)
