@@ -18,6 +18,7 @@ inputs are never logged: errors are recorded as redacted messages.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -152,6 +153,8 @@ class WorkerState:
             t0 = time.perf_counter()
             try:
                 witness = warm.calculator.calculate_limbs(inputs)
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as e:  # the circuit's own checks: an invalid transfer, not a crash
                 return self._fail(job_id, attempt, _circuit_error(e))
             t1 = time.perf_counter()
@@ -162,8 +165,6 @@ class WorkerState:
             proof_json = result.proof.to_json()
             timings = {"witness": t1 - t0, **{k.removeprefix("groth16."): v for k, v in result.timings.items()},
                        "total": time.perf_counter() - t0}
-            import json
-
             ok = st.transition(
                 job_id, JobState.SUCCEEDED, expect=[JobState.PROVING], attempts=attempt, owner=self.id,
                 detail=f"attempt {attempt} proved and verified",

@@ -147,3 +147,23 @@ def test_an_api_restart_keeps_every_job(live: LiveFarm):
     finally:
         new.close()
         live.farm.sweeper = new.sweeper  # leave the fixture a farm that works
+
+
+def test_witness_secrets_never_rest_in_the_store_results_or_logs(live: LiveFarm):
+    """SECURITY #37, after every job of this module (successes, failures, crashes, kills) has run."""
+    import json
+
+    import sqlalchemy as sa
+
+    from service.store import metadata
+
+    ins = example().inputs
+    secrets_ = {ins["nullifyingKey"], ins["sigS"], *ins["inBlinding"], *ins["outBlinding"]}
+    dump = []
+    with live.farm.store.engine.connect() as c:
+        for table in metadata.sorted_tables:
+            dump += [json.dumps([str(v) for v in row]) for row in c.execute(sa.select(table))]
+    text = "\n".join(dump) + (live.tmp_path / "worker.log").read_text()
+    assert len(dump) > 10
+    leaked = [s for s in secrets_ if s in text]
+    assert not leaked
