@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve example grpc test test-fast circuits contracts contracts-check bench lint vectors clean
+.PHONY: help venv node serve example demo grpc test test-fast circuits contracts contracts-check bench lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ serve: $(VENV_STAMP) $(NODE_STAMP) circuits ## run the prover farm on this machi
 
 example: $(VENV_STAMP) $(NODE_STAMP) circuits ## prove and verify the example transfer in one process, no service
 	.venv/bin/hush example
+
+demo: $(VENV_STAMP) $(NODE_STAMP) circuits ## a private payment on anvil with farm proofs: deposit, pay, withdraw
+	$(PY) -m wallet.demo --start-farm
 
 grpc: $(VENV_STAMP) ## regenerate the gRPC code from service/proto/hush.proto (also done at install)
 	$(PY) -m service.grpc_gen

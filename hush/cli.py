@@ -226,6 +226,12 @@ def cmd_example(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wallet(a: argparse.Namespace) -> int:
+    from wallet.cli import main as wallet_main
+
+    return wallet_main(a.args)
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 
@@ -295,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_farm_parsers(sub)
 
+    c = sub.add_parser("wallet", help="the command-line wallet (init, address, balance, deposit, send, "
+                       "withdraw, history); `hush wallet -h`", add_help=False)
+    c.add_argument("args", nargs=argparse.REMAINDER)
+    c.set_defaults(func=cmd_wallet)
+
     c = sub.add_parser("example", help="prove and verify the example transfer")
     c.add_argument("--circuit", default="transfer_2x2")
     c.add_argument("--repeat", type=int, default=3)
@@ -303,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["wallet"]:  # the wallet has its own parser: hand it everything after the verb
+        from wallet.cli import main as wallet_main
+
+        return wallet_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     warnings.simplefilter("default")

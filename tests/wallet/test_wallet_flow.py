@@ -1,0 +1,318 @@
+"""The wallet on a real chain (anvil) with real transfer_2x2 proofs: the demo's flow, restore from
+seed, privacy against a third wallet, a stale root re-proved, the CLI, and the farm backend.
+
+One anvil, one deployment (the demo's) and one warm local prover are shared by the whole module;
+the tests run in file order on that chain and compute their expectations from its live state.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from wallet_fake_farm import FakeFarm
+
+from transfer.constants import SHAPES
+from transfer.inputs import public_signals
+from verifier.errors import VerificationError
+from wallet.backends import FarmClient, LocalProver
+from wallet.chain import PoolClient, Relayer, start_anvil, stop_process
+from wallet.demo import UNIT, free_port, run_demo
+from wallet.keys import WalletKeys
+from wallet.notes import decrypt_note
+from wallet.seedfile import new_seed
+from wallet.store import NoteStore
+from wallet.wallet import Wallet, WalletError
+
+pytestmark = [pytest.mark.circuits, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def prover() -> LocalProver:
+    from hush.artifacts import circuit_files
+
+    files = circuit_files("transfer_2x2")
+    if not (files.wasm.is_file() and files.zkey.is_file()):
+        pytest.skip("transfer_2x2 is not compiled or has no key (make circuits; hush setup circuit transfer_2x2)")
+    p = LocalProver.shared()
+    p.warm("transfer_2x2")
+    return p
+
+
+@pytest.fixture(scope="module")
+def w3():
+    try:
+        proc, client = start_anvil(free_port())
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    yield client
+    stop_process(proc)
+
+
+@pytest.fixture(scope="module")
+def demo(w3, prover, tmp_path_factory):
+    lines: list[str] = []
+    res = run_demo(w3, prover, tmp_path_factory.mktemp("demo"), out=lines.append)
+    res.lines = lines
+    return res
+
+
+def new_wallet(demo, path, seed: bytes | None = None, backend=None) -> Wallet:
+    alice = demo.wallets["alice"]
+    return Wallet(
+        WalletKeys.from_seed(seed or new_seed()), demo.pool, NoteStore(path), backend or alice.backend,
+        start_block=demo.deployment.block, verifying_keys=alice.verifying_keys,
+    )
+
+
+def test_demo_flow(demo):
+    print("\n" + "\n".join(demo.lines))
+    assert demo.ok, demo.failures
+    pool, acc = demo.pool, demo.accounts
+    fee = UNIT // 10
+    assert [s.kind for s in demo.steps] == ["deposit", "send", "withdraw"]
+    assert all(s.gas_used > 100_000 and s.proof_seconds > 0 and s.attempts == 1 for s in demo.steps)
+    assert pool.balance_of(acc["bob_public"]) == 30 * UNIT
+    assert pool.balance_of(acc["relayer"]) == fee
+    assert pool.balance_of(acc["alice"]) == 0
+    assert pool.balance_of(pool.address) == 70 * UNIT - fee
+    alice, bob = demo.wallets["alice"], demo.wallets["bob"]
+    assert alice.balance() == 70 * UNIT - fee and bob.balance() == 0
+    bob_notes = bob.notes(include_spent=True)
+    assert [(n.note.amount, n.spent) for n in bob_notes] == [(30 * UNIT, True)]
+    # the pool's root is the wallets' root
+    assert alice.tree.root == bob.tree.root == pool.last_root()
+    assert [a.kind for a in alice.store.actions()] == ["deposit", "send"]
+
+
+def test_restored_wallet_finds_its_notes(demo, tmp_path):
+    alice = demo.wallets["alice"]
+    restored = new_wallet(demo, tmp_path / "restored.db", seed=demo.seeds["alice"])
+    assert restored.balance() == 0
+    restored.sync()
+    assert restored.balance() == alice.balance() == 70 * UNIT - UNIT // 10
+
+    def view(w):
+        return [(n.note, n.leaf_index, n.nullifier, n.spent) for n in w.notes(include_spent=True)]
+
+    assert view(restored) == view(alice)
+    assert sum(1 for n in restored.notes(include_spent=True) if n.spent) == 1  # the deposit note, spent
+    # the store holds no key material: neither the seed nor the spending key nor nk
+    raw = (tmp_path / "restored.db").read_bytes()
+    sk = restored.keys.keys.spending_key
+    for secret in (demo.seeds["alice"].hex(), str(sk._scalar), f"{sk._scalar:064x}", sk._prefix.hex(),
+                   str(restored.keys.nk)):
+        assert secret.encode() not in raw
+    assert demo.seeds["alice"] not in raw and sk._prefix not in raw
+
+
+def test_third_wallet_sees_nothing(demo, tmp_path):
+    carol = new_wallet(demo, tmp_path / "carol.db")
+    res = carol.sync()
+    assert res.new_leaves == 6 and res.new_notes == 0
+    assert carol.balance() == 0 and carol.notes(include_spent=True) == []
+    events = [e for e in demo.pool.events(demo.deployment.block, demo.pool.block_number()) if e.kind == "commitment"]
+    assert len(events) == 6
+
+    def opened(w: Wallet) -> list[int]:
+        k = w.keys
+        return [e.value for e in events if decrypt_note(e.ciphertext, k.encryption_secret, k.owner, e.value)]
+
+    alice, bob = demo.wallets["alice"], demo.wallets["bob"]
+    # Alice: deposit note + its zero twin + her change; Bob: the payment + his two withdrawal outputs
+    assert len(opened(alice)) == 3 and len(opened(bob)) == 3
+    assert not set(opened(alice)) & set(opened(bob))
+    assert opened(carol) == []
+    # Carol's key does not open Bob's payment even if she guesses his owner value
+    pay = next(e for e in events if e.value in opened(bob))
+    assert decrypt_note(pay.ciphertext, carol.keys.encryption_secret, bob.keys.owner, pay.value) is None
+
+
+class RevertAfterFirstProof:
+    """A backend that proves, and on its first call undoes the chain to a snapshot: the chain moved
+    (a reorg dropped the latest transfer) while the proof was being made."""
+
+    def __init__(self, inner, w3, snapshot) -> None:
+        self.inner, self.w3, self.snapshot = inner, w3, snapshot
+        self.roots: list[int] = []
+
+    def has_circuit(self, circuit: str) -> bool:
+        return self.inner.has_circuit(circuit)
+
+    def prove(self, circuit, inputs):
+        out = self.inner.prove(circuit, inputs)
+        self.roots.append(int(inputs["root"]))
+        if len(self.roots) == 1:
+            assert self.w3.provider.make_request("evm_revert", [self.snapshot])["result"] is True
+        return out
+
+
+def test_stale_root_is_refreshed_and_reproved(demo, w3, tmp_path):
+    pool, acc = demo.pool, demo.accounts
+    alice, bob = demo.wallets["alice"], demo.wallets["bob"]
+    carol_eth = w3.eth.accounts[4]
+    pool.send(pool.token.functions.mint(carol_eth, 10 * UNIT), acc["deployer"])
+    carol = new_wallet(demo, tmp_path / "carol.db")
+    root_before = pool.last_root()
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    carol.deposit(5 * UNIT, carol_eth)
+    alice.sync()
+    stale = alice.tree.root
+    assert stale != root_before and pool.is_known_root(stale)
+    alice_before, bob_before = alice.balance(), bob.balance()
+
+    backend = RevertAfterFirstProof(alice.backend, w3, snapshot)
+    alice.backend = backend
+    try:
+        r = alice.send(bob.address, UNIT, relayer=Relayer(pool, acc["relayer"]))
+    finally:
+        alice.backend = backend.inner
+    assert r.attempts == 2
+    assert backend.roots == [stale, root_before]  # first proof on the dropped root, second on the chain's
+    assert not pool.is_known_root(stale)
+    assert alice.balance() == alice_before - UNIT
+    bob.sync()
+    assert bob.balance() == bob_before + UNIT
+    # Carol's deposit vanished with the reorg: her wallet notices and rescans
+    res = carol.sync()
+    assert res.rescanned and carol.balance() == 0
+    assert carol.tree.root == alice.tree.root == pool.last_root()
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from wallet.cli import main
+
+    capsys.readouterr()
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_wallet(demo, w3, tmp_path, monkeypatch, capsys):
+    pool, acc = demo.pool, demo.accounts
+    rpc = w3.provider.endpoint_uri
+    dave_eth = w3.eth.accounts[5]
+    pool.send(pool.token.functions.mint(dave_eth, 3 * UNIT), acc["deployer"])
+    monkeypatch.setenv("HUSH_WALLET_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.delenv("HUSH_WALLET_SEED", raising=False)
+    monkeypatch.delenv("HUSH_ETH_PRIVATE_KEY", raising=False)
+    wallet_file = str(tmp_path / "dave.json")
+    common = ["--rpc", rpc, "--pool", pool.address, "--wallet", wallet_file]
+
+    code, out, _ = run_cli(capsys, "init", *common, "--start-block", str(demo.deployment.block), "--kdf", "interactive")
+    assert code == 0
+    address = out.split("address ")[1].split()[0]
+    assert run_cli(capsys, "address", "--wallet", wallet_file)[1].strip() == address
+    assert run_cli(capsys, "init", *common)[0] == 2  # refuses to overwrite
+
+    code, out, err = run_cli(capsys, "deposit", "2", "--from", dave_eth, *common)
+    assert code == 0, err
+    assert out.startswith("deposit 2 fee 0")
+    code, out, _ = run_cli(capsys, "balance", *common)
+    assert code == 0 and out.startswith("2 (in 1 notes)")
+
+    bob = demo.wallets["bob"]
+    bob_before = bob.balance()
+    code, out, err = run_cli(
+        capsys, "send", bob.address.encode(), "0.5", "--fee", "0.01", "--relayer", acc["relayer"], *common
+    )
+    assert code == 0, err
+    bob.sync()
+    assert bob.balance() == bob_before + UNIT // 2
+    code, out, _ = run_cli(capsys, "balance", *common)
+    assert Decimal(out.split()[0]) == Decimal("1.49")
+    code, out, _ = run_cli(capsys, "history", *common)
+    assert code == 0 and "deposit 2" in out and "send 0.5 fee 0.01" in out and "spent in block" in out
+
+    # errors: a mistyped address (2), more than the balance (1), too many decimals (2), fee without relayer (2)
+    bad = bob.address.encode()[:-1] + ("a" if bob.address.encode()[-1] != "a" else "b")
+    assert run_cli(capsys, "send", bad, "0.1", "--from", dave_eth, *common)[0] == 2
+    code, _, err = run_cli(capsys, "withdraw", "5", dave_eth, "--from", dave_eth, *common)
+    assert code == 1 and "InsufficientFunds" in err
+    assert run_cli(capsys, "withdraw", "0.0000000000000000001", dave_eth, "--from", dave_eth, *common)[0] == 2
+    assert run_cli(capsys, "withdraw", "0.1", dave_eth, "--fee", "0.01", "--from", dave_eth, *common)[0] == 2
+
+    # restore Alice's wallet from her seed through the CLI
+    monkeypatch.setenv("HUSH_WALLET_SEED", demo.seeds["alice"].hex())
+    alice_file = str(tmp_path / "alice.json")
+    code, out, _ = run_cli(capsys, "init", "--restore", "--seed-from-env", "--wallet", alice_file, "--rpc", rpc,
+                           "--pool", pool.address, "--start-block", str(demo.deployment.block))
+    assert code == 0 and demo.wallets["alice"].address.encode() in out
+    assert "sealed_seed" not in json.loads((tmp_path / "alice.json").read_text())
+    code, out, _ = run_cli(capsys, "balance", "--wallet", alice_file)
+    assert Decimal(out.split()[0]) * UNIT == demo.wallets["alice"].balance()
+
+
+def test_farm_backend_end_to_end(demo, w3, prover, tmp_path):
+    """A deposit proved by a (fake) farm backed by the real prover, through a 429; then farms that
+    lie — a proof of another statement, a valid proof replayed for new inputs — are caught before
+    anything is sent."""
+    pool, acc = demo.pool, demo.accounts
+    erin_eth = w3.eth.accounts[6]
+    pool.send(pool.token.functions.mint(erin_eth, 3 * UNIT), acc["deployer"])
+    proofs = []
+
+    def real(circuit, inputs):
+        out = prover.prove(circuit, inputs)
+        proofs.append(out)
+        return out.proof, [str(s) for s in out.public_signals]
+
+    with FakeFarm(real, post_script=[(429, "0.05")], polls_before_done=1) as farm:
+        erin = new_wallet(demo, tmp_path / "erin.db", backend=FarmClient(farm.url, wait=1))
+        r = erin.deposit(UNIT, erin_eth)
+    assert r.proof_source == "farm" and erin.balance() == UNIT
+    posts = [q for q in farm.requests if q["method"] == "POST"]
+    assert len(posts) == 2 and posts[0]["headers"]["Idempotency-Key"] == posts[1]["headers"]["Idempotency-Key"]
+    sk = erin.keys.keys.spending_key
+    sent = b"".join(q["body"] for q in farm.requests)
+    assert str(sk._scalar).encode() not in sent and sk._prefix.hex().encode() not in sent
+    assert str(erin.keys.nk).encode() in sent
+
+    def wrong_statement(circuit, inputs):
+        return proofs[0].proof, [str(s) for s in proofs[0].public_signals]
+
+    def replayed(circuit, inputs):
+        return proofs[0].proof, [str(s) for s in public_signals(inputs, SHAPES[circuit])]
+
+    for lie, error in ((wrong_statement, WalletError), (replayed, VerificationError)):
+        block = w3.eth.block_number
+        with FakeFarm(lie) as farm:
+            erin.backend = FarmClient(farm.url, wait=1)
+            with pytest.raises(error):
+                erin.withdraw(UNIT // 2, erin_eth, sender=erin_eth)
+        assert w3.eth.block_number == block  # nothing was submitted
+    assert erin.balance() == UNIT
+
+
+def test_pool_client_reads(demo):
+    p = PoolClient(demo.pool.w3, demo.pool.address)
+    assert p.token_address == demo.deployment.token and p.levels == SHAPES["transfer_2x2"].levels
+    assert p.is_known_root(p.last_root()) and not p.is_known_root(12345)
+
+
+def test_more_than_two_inputs_use_transfer_16x2(demo, w3, prover, tmp_path):
+    """Coin selection needs three notes: the wallet switches to the 16x2 circuit (pool with both verifiers)."""
+    from hush.artifacts import circuit_files
+    from prover.formats.zkey import read_zkey
+    from verifier.keys import verification_key_json
+    from wallet.chain import deploy_local
+
+    files = {c: circuit_files(c) for c in ("transfer_2x2", "transfer_16x2")}
+    if not (files["transfer_16x2"].zkey.is_file() and files["transfer_16x2"].wasm.is_file()):
+        pytest.skip("transfer_16x2 is not compiled or has no key")
+    acc = demo.accounts
+    vkeys = {c: verification_key_json(read_zkey(f.zkey)) for c, f in files.items()}
+    dep = deploy_local(w3, acc["deployer"], vkeys)
+    pool = PoolClient(w3, dep.pool)
+    frank_eth, payee = w3.eth.accounts[7], w3.eth.accounts[8]
+    pool.send(pool.token.functions.mint(frank_eth, 6 * UNIT), acc["deployer"])
+    frank = Wallet(WalletKeys.from_seed(new_seed()), pool, NoteStore(tmp_path / "frank.db"), prover,
+                   start_block=dep.block)
+    for amount in (1, 2, 3):
+        assert frank.deposit(amount * UNIT, frank_eth).circuit == "transfer_2x2"
+    assert [n.note.amount for n in frank.select_notes(4 * UNIT)] == [3 * UNIT, UNIT]  # a pair suffices
+    r = frank.withdraw(11 * UNIT // 2, payee, sender=payee)
+    assert r.circuit == "transfer_16x2"
+    assert frank.balance() == UNIT // 2 and pool.balance_of(payee) == 11 * UNIT // 2
+    assert [n.note.amount for n in frank.notes()] == [UNIT // 2]

@@ -1,0 +1,232 @@
+"""The chain side of the wallet (web3.py): the pool's events and views, `transact`, relayers and a
+local deployment (token, Poseidon, Groth16 verifier generated from the proving key, pool).
+
+A transfer goes to `ShieldedPool.transact(proof, extData)` with
+    proof   = (a, b, c, root, publicAmount, extDataHash, inputNullifiers, outputCommitments)
+    extData = (recipient, relayer, fee, encryptedOutputs)
+sent by any Ethereum account: the depositor for a deposit (the pool pulls the tokens from
+msg.sender), otherwise a `Relayer` — an account that submits other people's transfers and is paid
+by the `fee` the transfer itself moves to `extData.relayer`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+
+from transfer.constants import SHAPES
+
+__all__ = ["PoolClient", "Relayer", "Deployment", "deploy_local", "start_anvil", "ZERO_ADDRESS", "Event", "TxResult"]
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "contracts" / "artifacts"
+ANVIL = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def artifact(name: str) -> dict[str, Any]:
+    return json.loads((ARTIFACTS / f"{name}.json").read_text())
+
+
+@dataclass(frozen=True)
+class Event:
+    """A pool event in chain order: kind "commitment" (value, index, ciphertext) or "nullifier" (value)."""
+
+    kind: str
+    block: int
+    log_index: int
+    tx: str
+    value: int
+    index: int = -1
+    ciphertext: bytes = b""
+
+
+@dataclass(frozen=True)
+class TxResult:
+    tx: str
+    block: int
+    gas_used: int
+
+
+class PoolClient:
+    """A ShieldedPool at `address` and its token."""
+
+    def __init__(self, w3: Web3, address: str) -> None:
+        self.w3 = w3
+        self.address = Web3.to_checksum_address(address)
+        self.contract = w3.eth.contract(address=self.address, abi=artifact("ShieldedPool")["abi"])
+        self.token_address = self.contract.functions.token().call()
+        self.token = w3.eth.contract(address=self.token_address, abi=artifact("TestToken")["abi"])
+        self.chain_id = w3.eth.chain_id
+        self.levels = int(self.contract.functions.levels().call())
+        self.verifier_16x2 = self.contract.functions.verifier16x2().call()
+
+    # -- views -----------------------------------------------------------------------------------
+    def last_root(self, block: int | str = "latest") -> int:
+        return int(self.contract.functions.getLastRoot().call(block_identifier=block))
+
+    def is_known_root(self, root: int) -> bool:
+        return bool(self.contract.functions.isKnownRoot(root).call())
+
+    def is_spent(self, nullifier: int) -> bool:
+        return bool(self.contract.functions.nullifierHashes(nullifier).call())
+
+    def balance_of(self, who: str) -> int:
+        return int(self.token.functions.balanceOf(Web3.to_checksum_address(who)).call())
+
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def events(self, from_block: int, to_block: int, chunk: int = 5000) -> Iterator[Event]:
+        """NewCommitment and NewNullifier events in [from_block, to_block], in chain order."""
+        ev = self.contract.events
+        start = from_block
+        while start <= to_block:
+            end = min(to_block, start + chunk - 1)
+            batch: list[Event] = []
+            for log in ev.NewCommitment().get_logs(from_block=start, to_block=end):
+                a = log["args"]
+                batch.append(
+                    Event(
+                        "commitment", log["blockNumber"], log["logIndex"], log["transactionHash"].to_0x_hex(),
+                        int(a["commitment"]), int(a["index"]), bytes(a["encryptedOutput"]),
+                    )
+                )
+            for log in ev.NewNullifier().get_logs(from_block=start, to_block=end):
+                batch.append(
+                    Event(
+                        "nullifier", log["blockNumber"], log["logIndex"], log["transactionHash"].to_0x_hex(),
+                        int(log["args"]["nullifier"]),
+                    )
+                )
+            batch.sort(key=lambda e: (e.block, e.log_index))
+            yield from batch
+            start = end + 1
+
+    # -- transactions ----------------------------------------------------------------------------
+    def send(self, fn: Any, sender: str) -> TxResult:
+        tx = fn.transact({"from": Web3.to_checksum_address(sender)})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx, timeout=120)
+        if receipt.status != 1:
+            raise RuntimeError(f"transaction {tx.to_0x_hex()} ({fn.fn_name}) reverted")
+        return TxResult(receipt.transactionHash.to_0x_hex(), receipt.blockNumber, receipt.gasUsed)
+
+    def transact(self, proof: tuple, ext: tuple, sender: str) -> TxResult:
+        fn = self.contract.functions.transact(proof, ext)
+        fn.call({"from": Web3.to_checksum_address(sender)})  # surface a revert reason before sending
+        return self.send(fn, sender)
+
+    def approve(self, owner: str, amount: int) -> TxResult:
+        return self.send(self.token.functions.approve(self.address, amount), owner)
+
+
+class Relayer:
+    """An Ethereum account that submits shielded transfers and earns their fee (extData.relayer)."""
+
+    def __init__(self, pool: PoolClient, account: str, min_fee: int = 0) -> None:
+        self.pool = pool
+        self.address = Web3.to_checksum_address(account)
+        self.min_fee = min_fee
+
+    def submit(self, proof: tuple, ext: tuple) -> TxResult:
+        recipient, relayer, fee, _ = ext
+        if Web3.to_checksum_address(relayer) != self.address:
+            raise ValueError(f"relayer: the transfer pays its fee to {relayer}, not to this relayer {self.address}")
+        if fee < self.min_fee:
+            raise ValueError(f"relayer: fee {fee} is below this relayer's minimum {self.min_fee}")
+        return self.pool.transact(proof, ext, self.address)
+
+
+# --- local chain and deployment -------------------------------------------------------------------
+
+
+def start_anvil(port: int, *, timeout: float = 15.0) -> tuple[subprocess.Popen, Web3]:
+    """anvil on 127.0.0.1:port (node_modules' binary); returns the process and a connected Web3."""
+    if not ANVIL.is_file():
+        raise FileNotFoundError(f"anvil not installed at {ANVIL} (npm install)")
+    proc = subprocess.Popen(
+        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "100000000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 60}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"anvil exited with status {proc.returncode}")
+        if w3.is_connected():
+            return proc, w3
+        time.sleep(0.1)
+    proc.terminate()
+    proc.wait()
+    raise RuntimeError(f"anvil did not answer within {timeout} s")
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    token: str
+    pool: str
+    hasher: str
+    verifier_2x2: str
+    verifier_16x2: str
+    block: int
+    """Block of the pool's deployment: where a wallet starts scanning."""
+
+
+def _deploy(w3: Web3, art: dict, sender: str, *args: Any) -> tuple[str, int]:
+    factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(*args).transact({"from": sender}))
+    if receipt.status != 1:
+        raise RuntimeError("deployment failed")
+    return receipt.contractAddress, receipt.blockNumber
+
+
+def verifier_artifact(vkey: dict) -> dict:
+    """The Groth16 verifier contract for a verification key (generated, compiled with the pinned solc)."""
+    from contracts.build import compile_source
+    from verifier.solidity import solidity_verifier
+
+    return compile_source(solidity_verifier(vkey))["Groth16Verifier"]
+
+
+def deploy_local(
+    w3: Web3, deployer: str, vkeys: dict[str, dict], *, max_deposit: int = 2**120 - 1, levels: int | None = None
+) -> Deployment:
+    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool."""
+    levels = levels or SHAPES["transfer_2x2"].levels
+    hasher, _ = _deploy(w3, artifact("PoseidonT3"), deployer)
+    token, _ = _deploy(w3, artifact("TestToken"), deployer)
+    v2, _ = _deploy(w3, verifier_artifact(vkeys["transfer_2x2"]), deployer)
+    v16 = ZERO_ADDRESS
+    if "transfer_16x2" in vkeys:
+        v16, _ = _deploy(w3, verifier_artifact(vkeys["transfer_16x2"]), deployer)
+    pool, block = _deploy(w3, artifact("ShieldedPool"), deployer, levels, hasher, token, v2, v16, max_deposit)
+    return Deployment(token, pool, hasher, v2, v16, block)
+
+
+def proof_args(proof_json: dict, signals: Sequence[int], n_ins: int) -> tuple:
+    """The `Proof` struct of transact from a snarkjs proof and the public signals."""
+    from verifier.solidity import proof_to_evm
+
+    a, b, c = proof_to_evm(proof_json)
+    s = list(signals)
+    return (
+        list(a), [list(b[0]), list(b[1])], list(c),
+        s[0], s[1], s[3], s[4 : 4 + n_ins], s[4 + n_ins : 6 + n_ins],
+    )

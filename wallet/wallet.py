@@ -1,0 +1,421 @@
+"""The wallet: sync with the pool, hold notes, select coins, build, prove, verify and submit transfers.
+
+    w = Wallet(WalletKeys.from_seed(seed), PoolClient(w3, pool), NoteStore("alice.db"), LocalProver())
+    w.sync(); w.deposit(100 * 10**18, depositor=eth_account)
+    w.send(bob_address, 30 * 10**18, fee=10**17, relayer=relayer)
+    w.withdraw(30 * 10**18, recipient=eth_address)
+
+Each transfer: sync -> coin selection -> output notes sealed to their recipients -> ExtData ->
+`build_transfer_inputs` (signed here with the spending key; the prover only ever sees the input
+dict with nk and the signature) -> proof from the backend -> the public signals must be the ones
+the wallet computed and the proof must verify under the wallet's own verifying key -> the root
+must still be known to the pool and the nullifiers unspent, else resync and prove again ->
+`transact` (directly or through a relayer) -> sync.
+
+Token id: the circuit's tokenId of every note is the pool token's address as an integer, so notes of
+one pool cannot be confused with another token's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from transfer.constants import SHAPES, TransferShape
+from transfer.extdata import ExtData
+from transfer.inputs import InputNote, build_transfer_inputs, public_signals
+from transfer.merkle import MerkleTree
+from transfer.notes import Note, random_blinding
+
+from .backends import ProofBackend
+from .chain import ZERO_ADDRESS, PoolClient, Relayer, TxResult, proof_args
+from .keys import Address, WalletKeys
+from .notes import decrypt_note, encrypt_note
+from .store import NoteStore, StoredNote
+
+__all__ = [
+    "Wallet",
+    "TransferResult",
+    "SyncResult",
+    "WalletError",
+    "InsufficientFunds",
+    "StaleRootError",
+    "load_verifying_keys",
+    "VerifyingKeys",
+]
+
+log = logging.getLogger("hush.wallet")
+
+
+class WalletError(RuntimeError):
+    pass
+
+
+class InsufficientFunds(WalletError):
+    pass
+
+
+class _LeafGap(WalletError):
+    """The pool's next leaf index is not the local tree's size (a reorg or a missed event)."""
+
+
+class StaleRootError(WalletError):
+    """The pool kept rejecting the wallet's root after resyncs."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    from_block: int
+    to_block: int
+    new_leaves: int
+    new_notes: int
+    new_nullifiers: int
+    rescanned: bool
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    kind: str
+    amount: int
+    fee: int
+    tx: str
+    block: int
+    gas_used: int
+    circuit: str
+    proof_seconds: float
+    """Latency of the (last) proof: witness + proving (+ network and queue with a farm)."""
+    attempts: int
+    """Proofs made: more than 1 when the root went stale and the transfer was re-proved."""
+    proof_source: str
+
+
+_VK_CACHE: dict[tuple[str, float], Any] = {}
+
+
+class VerifyingKeys(Mapping[str, Any]):
+    """Prepared verifying keys by circuit name: given ones, else the development zkeys in build/keys,
+    read on first use and cached per process (preparing a key costs a second or more)."""
+
+    def __init__(self, given: Mapping[str, Any] | None = None) -> None:
+        self._given = dict(given or {})
+
+    def _zkey(self, circuit: str):
+        from hush.artifacts import circuit_files
+
+        return circuit_files(circuit).zkey
+
+    def __contains__(self, circuit: object) -> bool:
+        return isinstance(circuit, str) and (circuit in self._given or self._zkey(circuit).is_file())
+
+    def __getitem__(self, circuit: str) -> Any:
+        if circuit in self._given:
+            return self._given[circuit]
+        path = self._zkey(circuit)
+        if not path.is_file():
+            raise KeyError(f"no verifying key for {circuit} (no {path}; run `hush setup circuit {circuit}`)")
+        key = (str(path), path.stat().st_mtime)
+        if key not in _VK_CACHE:
+            from prover.formats.zkey import read_zkey
+            from verifier.groth16 import prepare_verifying_key
+            from verifier.keys import verifying_key_from_zkey
+
+            _VK_CACHE[key] = prepare_verifying_key(verifying_key_from_zkey(read_zkey(path)))
+        return _VK_CACHE[key]
+
+    def __iter__(self):
+        return iter([c for c in SHAPES if c in self])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def load_verifying_keys(circuits: tuple[str, ...] = ("transfer_2x2", "transfer_16x2")) -> dict[str, Any]:
+    """Prepared verifying keys of the development zkeys present in build/keys."""
+    vks = VerifyingKeys()
+    return {c: vks[c] for c in circuits if c in vks}
+
+
+Submit = Callable[[tuple, tuple], TxResult]
+
+
+class Wallet:
+    def __init__(
+        self,
+        keys: WalletKeys,
+        pool: PoolClient,
+        store: NoteStore,
+        backend: ProofBackend,
+        *,
+        start_block: int = 0,
+        verifying_keys: Mapping[str, Any] | None = None,
+        max_proofs: int = 3,
+    ) -> None:
+        self.keys = keys
+        self.pool = pool
+        self.store = store
+        self.backend = backend
+        self.start_block = start_block
+        self.token_id = int(pool.token_address, 16)
+        self.verifying_keys = VerifyingKeys(verifying_keys)
+        if "transfer_2x2" not in self.verifying_keys:
+            raise WalletError("no verifying key for transfer_2x2 (run `hush setup circuit transfer_2x2`)")
+        self.max_proofs = max_proofs
+        store.bind(owner=str(keys.owner), pool=pool.address, chain_id=str(pool.chain_id))
+        self.tree = MerkleTree(pool.levels, store.leaves())
+
+    @property
+    def address(self) -> Address:
+        return self.keys.address
+
+    # -- sync ------------------------------------------------------------------------------------
+    def sync(self) -> SyncResult:
+        """Scan new pool events; when the tree disagrees with the chain (a reorg), rescan everything."""
+        try:
+            res = self._scan()
+            consistent = self.tree.root == self.pool.last_root(res.to_block)
+        except _LeafGap as e:
+            log.warning("%s", e)
+            consistent = False
+        if not consistent:
+            log.warning("local tree disagrees with the pool: rescanning from block %d", self.start_block)
+            self.store.reset_chain_data()
+            self.tree = MerkleTree(self.pool.levels)
+            res = self._scan()
+            if self.tree.root != self.pool.last_root(res.to_block):
+                raise WalletError(f"after a full rescan the tree still disagrees with the pool at block {res.to_block}")
+            res = SyncResult(res.from_block, res.to_block, res.new_leaves, res.new_notes, res.new_nullifiers, True)
+        return res
+
+    def _scan(self) -> SyncResult:
+        to_block = self.pool.block_number()
+        from_block = max(self.start_block, self.store.synced_block + 1)
+        leaves: list = []
+        notes: list = []
+        nullifiers: list = []
+        try:
+            self._scan_events(from_block, to_block, leaves, notes, nullifiers)
+        except BaseException:
+            self.tree = MerkleTree(self.pool.levels, self.store.leaves())  # drop what was not stored
+            raise
+        self.store.apply(leaves, notes, nullifiers, max(to_block, self.store.synced_block))
+        return SyncResult(from_block, to_block, len(leaves), len(notes), len(nullifiers), False)
+
+    def _scan_events(self, from_block: int, to_block: int, leaves: list, notes: list, nullifiers: list) -> None:
+        secret, owner = self.keys.encryption_secret, self.keys.owner
+        tree = self.tree
+        if from_block <= to_block:
+            for ev in self.pool.events(from_block, to_block):
+                if ev.kind == "nullifier":
+                    nullifiers.append((ev.value, ev.block, ev.tx))
+                    continue
+                if ev.index != len(tree):
+                    raise _LeafGap(f"pool event puts leaf {ev.index} where the local tree expects {len(tree)}")
+                tree.insert(ev.value)
+                leaves.append((ev.index, ev.value, ev.block))
+                note = decrypt_note(ev.ciphertext, secret, owner, ev.value)
+                if note is not None and note.amount > 0 and note.token_id == self.token_id:
+                    notes.append((note, ev.index, note.nullifier(self.keys.nk, ev.index), ev.block, ev.tx))
+
+    # -- notes -----------------------------------------------------------------------------------
+    def notes(self, *, include_spent: bool = False) -> list[StoredNote]:
+        return [
+            n
+            for n in self.store.notes(self.keys.owner, include_spent=include_spent)
+            if n.note.token_id == self.token_id
+        ]
+
+    def balance(self) -> int:
+        return sum(n.note.amount for n in self.notes())
+
+    def _max_inputs(self) -> int:
+        if (
+            "transfer_16x2" in self.verifying_keys
+            and self.backend.has_circuit("transfer_16x2")
+            and int(self.pool.verifier_16x2, 16) != 0
+        ):
+            return SHAPES["transfer_16x2"].n_ins
+        return SHAPES["transfer_2x2"].n_ins
+
+    def select_notes(self, target: int) -> list[StoredNote]:
+        """Coin selection: the smallest single note that covers `target`, else the best pair, else
+        largest first (up to 16 inputs when the 16x2 circuit is available)."""
+        if target <= 0:
+            return []
+        notes = sorted(self.notes(), key=lambda n: n.note.amount)
+        total = sum(n.note.amount for n in notes)
+        if total < target:
+            raise InsufficientFunds(f"balance {total} does not cover {target}")
+        single = [n for n in notes if n.note.amount >= target]
+        if single:
+            return [single[0]]
+        if len(notes) >= 2 and notes[-1].note.amount + notes[-2].note.amount >= target:
+            big = notes[-1]
+            for n in notes[:-1]:  # the smallest partner that completes the largest note
+                if n.note.amount + big.note.amount >= target:
+                    return [big, n]
+        chosen, acc = [], 0
+        for n in reversed(notes):
+            chosen.append(n)
+            acc += n.note.amount
+            if acc >= target:
+                break
+        limit = self._max_inputs()
+        if len(chosen) > limit:
+            raise InsufficientFunds(
+                f"{target} needs {len(chosen)} notes but at most {limit} can be spent in one transfer "
+                "(the 16x2 circuit is unavailable or too small); consolidate notes first"
+            )
+        return chosen
+
+    @staticmethod
+    def _circuit(n_inputs: int) -> tuple[str, TransferShape]:
+        name = "transfer_2x2" if n_inputs <= 2 else "transfer_16x2"
+        return name, SHAPES[name]
+
+    # -- transfers -------------------------------------------------------------------------------
+    def _transfer(
+        self,
+        kind: str,
+        *,
+        spend: int,
+        outputs: list[tuple[int, Address]],
+        public_amount: int,
+        recipient: str,
+        relayer: str,
+        fee: int,
+        submit: Submit,
+        counterparty: str,
+    ) -> TransferResult:
+        """Prove and submit one transfer spending notes worth >= `spend`; `outputs` are (amount, to),
+        the change goes back to this wallet."""
+        from verifier.groth16 import verify
+
+        for attempt in range(1, self.max_proofs + 1):
+            self.sync()
+            chosen = self.select_notes(spend)
+            change = sum(n.note.amount for n in chosen) + public_amount - sum(a for a, _ in outputs) - fee
+            if change < 0:
+                raise WalletError(f"selected notes leave a negative change {change}")
+            outs = [(Note(a, to.owner, random_blinding(), self.token_id), to.encryption_key) for a, to in outputs]
+            me = bytes(self.keys.encryption_public)
+            outs.append((Note(change, self.keys.owner, random_blinding(), self.token_id), me))
+            while len(outs) < 2:
+                outs.append((Note(0, self.keys.owner, random_blinding(), self.token_id), me))
+            circuit, shape = self._circuit(len(chosen))
+            ext = ExtData(
+                recipient=recipient,
+                relayer=relayer,
+                fee=fee,
+                encrypted_outputs=tuple(encrypt_note(n, k) for n, k in outs),
+                chain_id=self.pool.chain_id,
+                pool=self.pool.address,
+            )
+            root = self.tree.root
+            inputs = build_transfer_inputs(
+                shape=shape,
+                root=root,
+                inputs=[InputNote(n.note, self.tree.path(n.leaf_index)) for n in chosen],
+                outputs=[n for n, _ in outs],
+                public_amount=public_amount,
+                ext_data=ext,
+                authorizing_key=self.keys.keys.proof_authorizing_key(),
+                signer=self.keys.keys.spending_key.sign,
+            )
+            expected = public_signals(inputs, shape)
+            out = self.backend.prove(circuit, inputs)
+            if out.public_signals != expected:
+                raise WalletError(f"the {out.source} prover returned public signals for another statement")
+            verify(self.verifying_keys[circuit], out.public_signals, out.proof)  # raises VerificationError
+            if not self.pool.is_known_root(root):
+                log.warning("root %d is no longer known to the pool (attempt %d): resync, re-prove", root, attempt)
+                continue
+            spent = [nf for nf in expected[4 : 4 + shape.n_ins] if self.pool.is_spent(nf)]
+            if spent:
+                log.warning("a selected note was spent meanwhile (attempt %d): resyncing", attempt)
+                continue
+            tx = submit(proof_args(out.proof, out.public_signals, shape.n_ins), self._ext_tuple(ext))
+            amount = abs(public_amount) if kind != "send" else outputs[0][0]
+            self.store.add_action(kind, amount, fee, counterparty, tx.tx, tx.block, tx.gas_used, out.seconds)
+            self.sync()
+            return TransferResult(
+                kind, amount, fee, tx.tx, tx.block, tx.gas_used, circuit, out.seconds, attempt, out.source
+            )
+        raise StaleRootError(f"the pool rejected the wallet's root {self.max_proofs} times in a row")
+
+    @staticmethod
+    def _ext_tuple(ext: ExtData) -> tuple:
+        return (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
+
+    def deposit(self, amount: int, depositor: str, *, approve: bool = True) -> TransferResult:
+        """Move `amount` tokens from the Ethereum account `depositor` (which sends the transaction) into
+        a new note of this wallet."""
+        if amount <= 0:
+            raise ValueError(f"deposit amount must be positive, got {amount}")
+        if approve:
+            allowance = self.pool.token.functions.allowance(depositor, self.pool.address).call()
+            if allowance < amount:
+                self.pool.approve(depositor, amount)  # exactly what this deposit pulls, never unlimited
+
+        def submit(proof: tuple, ext: tuple) -> TxResult:
+            return self.pool.transact(proof, ext, depositor)
+
+        # A deposit spends nothing: the inputs are dummies, the output is amount to ourselves.
+        return self._transfer(
+            "deposit", spend=0, outputs=[], public_amount=amount, recipient=ZERO_ADDRESS, relayer=ZERO_ADDRESS,
+            fee=0, submit=submit, counterparty=depositor,
+        )
+
+    def _submitter(self, relayer: Relayer | None, sender: str | None, fee: int) -> tuple[str, Submit]:
+        if relayer is not None:
+            return relayer.address, relayer.submit
+        if sender is None:
+            raise ValueError("give a relayer, or an Ethereum account to send the transaction from")
+        if fee:
+            raise ValueError("a fee needs a relayer to receive it")
+
+        def submit(proof: tuple, ext: tuple) -> TxResult:
+            return self.pool.transact(proof, ext, sender)
+
+        return ZERO_ADDRESS, submit
+
+    def send(
+        self,
+        to: Address | str,
+        amount: int,
+        *,
+        fee: int = 0,
+        relayer: Relayer | None = None,
+        sender: str | None = None,
+    ) -> TransferResult:
+        """Pay `amount` privately to a Hush address; `fee` goes to the relayer that submits it."""
+        to = to if isinstance(to, Address) else Address.parse(to)
+        if amount <= 0:
+            raise ValueError(f"amount must be positive, got {amount}")
+        relayer_address, submit = self._submitter(relayer, sender, fee)
+        return self._transfer(
+            "send", spend=amount + fee, outputs=[(amount, to)], public_amount=0, recipient=ZERO_ADDRESS,
+            relayer=relayer_address, fee=fee, submit=submit, counterparty=to.encode(),
+        )
+
+    def withdraw(
+        self,
+        amount: int,
+        recipient: str,
+        *,
+        fee: int = 0,
+        relayer: Relayer | None = None,
+        sender: str | None = None,
+    ) -> TransferResult:
+        """Withdraw `amount` to the public Ethereum address `recipient` (plus `fee` to the relayer)."""
+        if amount <= 0:
+            raise ValueError(f"amount must be positive, got {amount}")
+        relayer_address, submit = self._submitter(relayer, sender, fee)
+        from web3 import Web3
+
+        recipient = Web3.to_checksum_address(recipient)
+        return self._transfer(
+            "withdraw", spend=amount + fee, outputs=[], public_amount=-amount, recipient=recipient,
+            relayer=relayer_address, fee=fee, submit=submit, counterparty=recipient,
+        )
