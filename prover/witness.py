@@ -30,6 +30,8 @@ Messages from the circuit's `log()` may contain witness values: they are dropped
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -213,6 +215,33 @@ def flatten_inputs(inputs: Mapping[str, Any]) -> dict[str, list[int]]:
     return out
 
 
+_WASMTIME_VERSION = importlib.metadata.version("wasmtime")
+
+
+def _compiled_module(engine: wasmtime.Engine, wasm_path: Path) -> wasmtime.Module:
+    """The circuit's module, compiled once: wasmtime's native code is kept beside the .wasm as
+    `<name>.<sha256 of wasm and wasmtime version>.cwasm` and loaded from there by later processes
+    (compiling a transfer circuit takes seconds; loading takes milliseconds). The file is written by
+    this process under build/, next to the circuit it came from, and is only ever loaded for the exact
+    wasm bytes and wasmtime version it was compiled from; any failure falls back to compiling."""
+    wasm = wasm_path.read_bytes()
+    tag = hashlib.sha256(wasm + b"\0" + _WASMTIME_VERSION.encode()).hexdigest()[:16]
+    cached = wasm_path.with_name(f"{wasm_path.stem}.{tag}.cwasm")
+    if cached.is_file():
+        try:
+            return wasmtime.Module.deserialize_file(engine, str(cached))
+        except Exception:  # a truncated or foreign file: compile again
+            pass
+    module = wasmtime.Module(engine, wasm)
+    try:
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(module.serialize())
+        os.replace(tmp, cached)
+    except OSError:  # a read-only tree: still works, just compiles every time
+        pass
+    return module
+
+
 class WitnessCalculator:
     """One instantiated circom 2 witness calculator; `calculate` may be called many times."""
 
@@ -223,7 +252,7 @@ class WitnessCalculator:
         cfg.wasm_multi_memory = True
         cfg.wasm_bulk_memory = True
         self._engine = wasmtime.Engine(cfg)
-        self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
+        self._module = _compiled_module(self._engine, self.wasm_path)
         self._helper_module = wasmtime.Module(self._engine, _HELPER_WAT)
         names = {e.name for e in self._module.exports}
         if "getVersion" not in names:

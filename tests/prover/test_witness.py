@@ -226,3 +226,17 @@ def test_not_a_circom_wasm(tmp_path) -> None:
     p.write_bytes(wasmtime.wat2wasm('(module (func (export "f")))'))
     with pytest.raises(WitnessError, match="not a circom 2 witness calculator"):
         WitnessCalculator(p)
+
+
+@pytest.mark.interop
+def test_compiled_module_is_cached_and_a_bad_cache_is_recompiled(mix_circuit, tmp_path) -> None:
+    import shutil
+
+    wasm = tmp_path / "mix.wasm"
+    shutil.copy(mix_circuit.wasm, wasm)
+    first = WitnessCalculator(wasm).calculate(MIX_OK)
+    (cached,) = tmp_path.glob("mix.*.cwasm")
+    assert WitnessCalculator(wasm).calculate(MIX_OK) == first  # loaded from the cache
+    cached.write_bytes(b"\0garbage")
+    assert WitnessCalculator(wasm).calculate(MIX_OK) == first  # refused, compiled again, rewritten
+    assert cached.read_bytes() != b"\0garbage"
