@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve example demo grpc test test-fast circuits contracts contracts-check bench lint vectors clean
+.PHONY: help venv node serve example demo grpc test test-fast circuits contracts contracts-check bench bench-farm lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ test-fast: $(VENV_STAMP) ## run the tests that need neither node nor compiled ci
 
 bench: $(VENV_STAMP) $(NODE_STAMP) circuits ## benchmark kernels and proofs, compare with snarkjs
 	$(PY) -m bench.compare
+
+bench-farm: $(VENV_STAMP) $(NODE_STAMP) circuits ## load the farm: p50/p95/p99, throughput and refusals at nominal and 3x load
+	$(PY) -m bench.farm_load
 
 lint: $(VENV_STAMP) ## ruff
 	.venv/bin/ruff check .

@@ -5,10 +5,11 @@ and the same request return the same job; other inputs under a used key are a co
 and concurrency cap per key (429) -> admission control (503 when the deadline cannot be met) -> a
 durable job record with the sealed payload -> publish to the circuit's queue.
 
-Admission control: a new job waits for the jobs ahead of it on the circuit's live workers, then
-proves. With p the 90th percentile of the circuit's recent proving times (claim to success), w live
-workers and d jobs queued or proving, it should finish after about (floor(d / w) + 1) * p seconds;
-if that is past its deadline it is refused at once with a Retry-After, instead of accepted and late.
+Admission control: a new job waits for the work ahead of it on the circuit's live workers, then
+proves. With p the 90th percentile of the circuit's recent proving times (claim to success) and w
+live workers, the work ahead is p for each queued job plus what is left of each proof under way
+(p minus its elapsed time, at least p/10); the job should finish after (work ahead) / w + p + 0.1 s.
+If that is past its deadline it is refused at once with a Retry-After, instead of accepted and late.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ log = logging.getLogger("hush.jobs")
 ANONYMOUS = Principal("anonymous")
 DEFAULT_PROVING_S = {"transfer_2x2": 1.5, "transfer_16x2": 5.0}
 """Admission's estimate before a circuit has any measured proof (generous: a cold machine)."""
+PICKUP_S = 0.1
+"""A queued job's wait for a worker to take it (broker delivery, the claim) on top of proving."""
 
 
 def _percentile(xs: list[float], q: float) -> float:
@@ -175,8 +178,17 @@ class Jobs:
         if not live:
             raise Overloaded(f"no live worker serves {circuit} right now", retry_after=5.0)
         p = self.proving_estimate(circuit)
-        depth = self.store.count_active(circuit=circuit)
-        eta = (depth // len(live) + 1) * p
+        now = self.clock()
+        ahead, depth = 0.0, 0
+        for row in self.store.active_jobs():
+            if row["circuit"] != circuit:
+                continue
+            depth += 1
+            if row["state"] == JobState.PROVING.value and row["started_at"] is not None:
+                ahead += max(0.1 * p, p - (now - row["started_at"]))  # what is left of a proof under way
+            else:
+                ahead += p
+        eta = ahead / len(live) + p + PICKUP_S
         if eta > budget:
             raise Overloaded(
                 f"{circuit}: {depth} jobs ahead on {len(live)} workers, about {eta:.1f} s to finish, "

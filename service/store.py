@@ -309,7 +309,8 @@ class JobStore:
         with self.engine.connect() as c:
             rows = c.execute(
                 sa.select(jobs_t.c.id, jobs_t.c.circuit, jobs_t.c.state, jobs_t.c.attempts, jobs_t.c.owner,
-                          jobs_t.c.lease_until, jobs_t.c.enqueued_at, jobs_t.c.deadline, jobs_t.c.created_at)
+                          jobs_t.c.lease_until, jobs_t.c.enqueued_at, jobs_t.c.deadline, jobs_t.c.created_at,
+                          jobs_t.c.started_at)
                 .where(jobs_t.c.state.in_([JobState.QUEUED.value, JobState.PROVING.value]))
             ).mappings().all()
         return [dict(r) for r in rows]

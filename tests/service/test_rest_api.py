@@ -162,15 +162,20 @@ def test_admission_refuses_what_cannot_meet_its_deadline(tmp_path):
         r = farm.client.post("/v1/proofs", json=body())
         assert r.status_code == 503 and "no live worker" in r.json()["error"] and r.headers["retry-after"]
         farm.beat()
-        # measured proving time 1 s per job on one worker: 5 jobs fit a 5 s budget, the 6th does not
+        # measured proving time 1 s per job on one worker: with k queued ahead a job ends after k + 1.1 s,
+        # so 4 fit a 5 s budget and the 5th does not
         store = farm.farm.store
         for i in range(3):
             store.create_job(job_id=f"old_{i}", circuit="transfer_2x2", key_id="x", idempotency_key=None,
                              request_mac="m", deadline=1e12, sealed="s", webhook_url=None)
             store.claim(f"old_{i}", "w", 60, now=1000.0)
             store.transition(f"old_{i}", JobState.SUCCEEDED, expect=[JobState.PROVING], now=1001.0)
-        accepted = [farm.client.post("/v1/proofs", json=body()).status_code for _ in range(6)]
-        assert accepted == [202] * 5 + [503]
+        accepted = [farm.client.post("/v1/proofs", json=body()).status_code for _ in range(5)]
+        assert accepted == [202] * 4 + [503]
+        # a proof under way counts only what is left of it: 0.9 s into the first job, one more fits
+        first = farm.published[0][0]
+        store.claim(first, "test:1", 60, now=time.time() - 0.9)
+        assert farm.client.post("/v1/proofs", json=body()).status_code == 202
         r = farm.client.post("/v1/proofs", json=body(deadline_s=30))
         assert r.status_code == 202, "a caller with a later deadline still fits"
         r = farm.client.post("/v1/proofs", json=body())
