@@ -1,39 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;
 
+import "./MerkleZeros.sol";
+
 interface IHasher {
-    function hash(uint256[2] calldata inputs) external pure returns (uint256);
+    function hash(uint256[2] calldata inputs) external view returns (uint256);
 }
 
 /// @title Append-only Poseidon(2) Merkle tree with a window of recent roots (twin of transfer/merkle.py).
 /// @notice Leaves go in pairs (every transfer has two outputs), so a pair is one level-1 node.
-/// Empty leaves are 0; zeros[h + 1] = Poseidon(zeros[h], zeros[h]).
+/// Empty leaves are 0; zeros(h + 1) = Poseidon(zeros(h), zeros(h)), from the generated MerkleZeros
+/// (the constructor checks the top one against the hasher it is given).
 contract MerkleTreeWithHistory {
     uint256 public constant ROOT_HISTORY_SIZE = 100;
 
     IHasher public immutable hasher;
     uint32 public immutable levels;
 
-    uint256[] public zeros;
     uint256[] public filledSubtrees;
     uint256[ROOT_HISTORY_SIZE] public roots;
     uint32 public currentRootIndex;
     uint32 public nextIndex;
 
     error TreeFull(uint32 nextIndex, uint32 capacity);
+    error HasherMismatch(uint256 expected, uint256 got);
 
     constructor(uint32 _levels, IHasher _hasher) {
         require(_levels >= 1 && _levels <= 31, "levels must be in [1, 31]");
         levels = _levels;
         hasher = _hasher;
-        uint256 z = 0;
         for (uint32 i = 0; i < _levels; i++) {
-            zeros.push(z);
-            filledSubtrees.push(z);
-            z = _hasher.hash([z, z]);
+            filledSubtrees.push(MerkleZeros.zeros(i));
         }
-        zeros.push(z);
-        roots[0] = z;
+        uint256 top = MerkleZeros.zeros(_levels);
+        uint256 below = MerkleZeros.zeros(_levels - 1);
+        uint256 got = _hasher.hash([below, below]);
+        if (got != top) revert HasherMismatch(top, got);
+        roots[0] = top;
+    }
+
+    /// @notice The root of an empty subtree of the given height (0 for a leaf).
+    function zeros(uint256 height) public pure returns (uint256) {
+        return MerkleZeros.zeros(height);
     }
 
     function hashLeftRight(uint256 left, uint256 right) public view returns (uint256) {
@@ -50,7 +58,7 @@ contract MerkleTreeWithHistory {
         for (uint32 i = 1; i < levels; i++) {
             if (currentIndex % 2 == 0) {
                 filledSubtrees[i] = node;
-                node = hashLeftRight(node, zeros[i]);
+                node = hashLeftRight(node, MerkleZeros.zeros(i));
             } else {
                 node = hashLeftRight(filledSubtrees[i], node);
             }

@@ -35,3 +35,25 @@ def test_check_mode_fails_on_a_stale_artifact(tmp_path, monkeypatch):
     (tmp_path / "A.sol").write_text("contract A {}")
     assert build.check() == ["A.sol"]
     assert build.main(["--check"]) == 1
+
+
+def test_optimized_poseidon_schedule_is_the_same_permutation():
+    """The sparse-matrix form PoseidonT3.sol is generated from equals the plain rounds of
+    transfer.poseidon (itself checked against circomlibjs), for t = 2, 3, 4 and edge inputs."""
+    from transfer.poseidon import R, poseidon
+
+    for x in ([0], [1], [R - 1]):
+        assert poseidon_gen.permute_optimized(x) == poseidon(x)
+    for x in ([0, 0], [1, 2], [R - 1, R - 1], [0, R - 1], [R - 1, 0]):
+        assert poseidon_gen.permute_optimized(x) == poseidon(x)
+    for x in ([0, 0, 0], [1, 2, 3], [R - 1, 1, R - 2]):
+        assert poseidon_gen.permute_optimized(x) == poseidon(x)
+    # Every partial round adds one constant only, and its matrix is sparse (2t - 1 entries).
+    rc, _, sparse = poseidon_gen.optimized_schedule(3)
+    assert len(sparse) == 57
+    assert all(rc[i][1:] == [0, 0] for i in sparse)
+
+
+def test_poseidon_fits_the_contract_size_limit():
+    art = json.loads((build.ARTIFACTS / "PoseidonT3.json").read_text())
+    assert (len(art["deployedBytecode"]) - 2) // 2 <= 24576, "EIP-170: runtime code above 24576 bytes"

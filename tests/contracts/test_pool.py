@@ -1,7 +1,8 @@
-"""ShieldedPool, MerkleTreeWithHistory and PoseidonT3 on anvil with real transfer_2x2 proofs.
+"""ShieldedPool, MerkleTreeWithHistory and PoseidonT3 on anvil and py-evm with real transfer proofs.
 
 SECURITY.md items 8 (Poseidon in Python, circomlibjs and Solidity; the circuit through the roots
-its proofs are checked against), 20, 22, 23, 24; deposit, transfer and withdrawal flows.
+its proofs are checked against), 20-26; deposit, transfer and withdrawal flows with transfer_2x2,
+and the transfer_16x2 verifier behind the same pool (slow: its key).
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from eth_utils import keccak
-from evm_chain import ROOT, deploy
+from eth_abi import encode as abi_encode
+from evm_chain import ROOT, anvil_only, deploy, expect_revert, send
 
-from bn254.constants import R
+from bn254.constants import Q, R
 from contracts.build import ARTIFACTS, build, compile_source
-from transfer.constants import SHAPES
-from transfer.extdata import ExtData
+from transfer.constants import SHAPES, TransferShape
+from transfer.extdata import EXT_DATA_TYPES, ExtData, keccak256
 from transfer.inputs import InputNote, build_transfer_inputs, public_signals
 from transfer.keys import Keys
 from transfer.merkle import MerkleTree, zero_hashes
@@ -28,32 +29,15 @@ pytestmark = [pytest.mark.interop, pytest.mark.circuits]
 SHAPE = SHAPES["transfer_2x2"]
 TOKEN_ID = 1
 ZERO = "0x" + "00" * 20
+MAX_AMOUNT = 1 << 120
+TWO_256_MOD_Q = (1 << 256) % Q
+SMALL_LEVELS = 6
+"""Tree depth of the yes-verifier pools: no real proof names their root, and 24 levels cost 24
+Poseidon calls per transact (seconds each on py-evm)."""
 
 
 def _artifact(name: str) -> dict:
     return json.loads((ARTIFACTS / f"{name}.json").read_text())
-
-
-def _selector(signature: str) -> str:
-    return "0x" + keccak(text=signature)[:4].hex()
-
-
-def send(w3, fn, sender: str | None = None) -> dict:
-    """Send fn as a transaction, wait for it and require success (anvil may answer before mining)."""
-    receipt = w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender} if sender else None))
-    assert receipt.status == 1, f"transaction {fn.fn_name} failed"
-    return receipt
-
-
-def expect_revert(fn, error: str | None = None, **tx) -> None:
-    """fn (a web3 ContractFunction) must revert; with `error` ("Name(types)"), with that custom error."""
-    from web3.exceptions import ContractCustomError, ContractLogicError
-
-    with pytest.raises((ContractCustomError, ContractLogicError)) as info:
-        fn.call(tx or None)
-    if error is not None:
-        data = getattr(info.value, "data", None) or ""
-        assert str(data).startswith(_selector(error)), f"expected revert {error}, got {info.value!r} data {data!r}"
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +94,39 @@ def test_small_tree_history_and_full(w3, chain):
     expect_revert(tree.functions.insert(1, 2), "TreeFull(uint32,uint32)")
 
 
+class _Creation:
+    """A contract creation run as eth_call (no `to`), so expect_revert can see its revert."""
+
+    def __init__(self, w3, data: str) -> None:
+        self.w3, self.data = w3, data
+
+    def call(self, tx: dict):
+        return self.w3.eth.call({**tx, "data": self.data})
+
+
+def test_zeros_table_matches_python_and_hasher(w3, chain):
+    """The generated MerkleZeros table is transfer.merkle's; a tree refuses a hasher that disagrees."""
+    pool = chain["pool"]
+    z = list(zero_hashes(32))
+    assert [pool.functions.zeros(h).call() for h in range(33)] == z
+    assert z[1] == poseidon([0, 0]) and z[2] == poseidon([z[1], z[1]])
+    expect_revert(pool.functions.zeros(33), "HeightOutOfRange(uint256)")
+    wrong = compile_source(
+        "// SPDX-License-Identifier: Apache-2.0\npragma solidity ^0.8.20;\n"
+        "contract WrongHasher { function hash(uint256[2] calldata x) external pure returns (uint256) "
+        "{ return x[0] + x[1] + 1; } }"
+    )["WrongHasher"]
+    wrong_hasher = deploy(w3, wrong)
+    harness = w3.eth.contract(
+        abi=_artifact("MerkleTreeHarness")["abi"], bytecode=_artifact("MerkleTreeHarness")["bytecode"]
+    )
+    creation = harness.constructor(3, wrong_hasher.address).data_in_transaction
+    expect_revert(_Creation(w3, creation), "HasherMismatch(uint256,uint256)")
+    creation = harness.constructor(3, chain["hasher"].address).data_in_transaction
+    assert w3.eth.call({"data": creation, "gas": 5_000_000})  # the right hasher: runtime code comes back
+
+
+@anvil_only  # 100 transactions of 8 Poseidon calls: ~2 min on py-evm
 def test_root_leaves_history_window(w3, chain):
     tree = deploy(w3, _artifact("MerkleTreeHarness"), 8, chain["hasher"].address)
     size = tree.functions.ROOT_HISTORY_SIZE().call()
@@ -125,15 +142,11 @@ def test_root_leaves_history_window(w3, chain):
 
 
 class Wallet:
-    """The test's view of the pool: the Python tree twin, keys and a prover."""
+    """The test's view of one pool: the Python tree twin, keys, and a prover per circuit shape."""
 
-    def __init__(self, w3, chain, proof_2x2) -> None:
-        from hush.artifacts import circuit_files
-        from prover.witness import WitnessCalculator
-
-        self.w3, self.pool, self.token = w3, chain["pool"], chain["token"]
-        self.prover = proof_2x2["prover"]
-        self.wc = WitnessCalculator(circuit_files("transfer_2x2").wasm)
+    def __init__(self, w3, pool, token, provers: dict[str, dict]) -> None:
+        self.w3, self.pool, self.token = w3, pool, token
+        self.provers = provers
         self.tree = MerkleTree(SHAPE.levels)
         self.alice = Keys.from_seed(b"pool test alice".ljust(32, b"\0"))
         self.bob = Keys.from_seed(b"pool test bob".ljust(32, b"\0"))
@@ -148,9 +161,18 @@ class Wallet:
             pool=self.pool.address,
         )
 
-    def prove(self, spender: Keys, spent: list[InputNote], outputs: list[Note], public_amount: int, ext: ExtData):
+    def prove(
+        self,
+        spender: Keys,
+        spent: list[InputNote],
+        outputs: list[Note],
+        public_amount: int,
+        ext: ExtData,
+        circuit: str = "transfer_2x2",
+    ):
+        shape: TransferShape = SHAPES[circuit]
         inputs = build_transfer_inputs(
-            shape=SHAPE,
+            shape=shape,
             root=self.tree.root,
             inputs=spent,
             outputs=outputs,
@@ -159,19 +181,18 @@ class Wallet:
             authorizing_key=spender.proof_authorizing_key(),
             signer=spender.spending_key.sign,
         )
-        res = self.prover.prove(self.wc.calculate_limbs(inputs))
-        sig = public_signals(inputs, SHAPE)
+        p = self.provers[circuit]
+        res = p["prover"].prove(p["wc"].calculate_limbs(inputs))
+        sig = public_signals(inputs, shape)
         assert res.public_signals == sig
         a, b, c = proof_to_evm(res.proof.to_json())
-        proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4:6], sig[6:8])
+        n = shape.n_ins
+        proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4 : 4 + n], sig[4 + n :])
         ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
         return proof, ext_t
 
     def submit(self, proof, ext_t, sender: str) -> dict:
-        tx = self.pool.functions.transact(proof, ext_t).transact({"from": sender})
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx)
-        assert receipt.status == 1
-        return receipt
+        return send(self.w3, self.pool.functions.transact(proof, ext_t), sender=sender)
 
     def record(self, proof) -> list[int]:
         """Mirror the two output commitments the pool inserted (padding notes included)."""
@@ -180,7 +201,7 @@ class Wallet:
 
 @pytest.fixture(scope="module")
 def wallet(w3, chain, proof_2x2):
-    return Wallet(w3, chain, proof_2x2)
+    return Wallet(w3, chain["pool"], chain["token"], {"transfer_2x2": proof_2x2})
 
 
 def test_deposit_transfer_withdraw(w3, chain, wallet):
@@ -244,6 +265,19 @@ def test_deposit_transfer_withdraw(w3, chain, wallet):
     bad_proof = (*proof[:7], [proof[7][0] ^ 1, proof[7][1]])
     expect_revert(pool.functions.transact(bad_proof, ext_t), "InvalidProof()", **{"from": relayer})
 
+    # Non-canonical proof coordinates (item 21): y + q, the snarkjs alias y + (2^256 mod q) + q, B and C + q.
+    a, b, c = proof[0], proof[1], proof[2]
+    for bad_a, bad_b, bad_c in [
+        ([a[0], a[1] + Q], b, c),
+        ([a[0], a[1] + TWO_256_MOD_Q + Q], b, c),
+        ([a[0] + Q, a[1]], b, c),
+        (a, [[b[0][0] + Q, b[0][1]], b[1]], c),
+        (a, [b[0], [b[1][0], b[1][1] + Q]], c),
+        (a, b, [c[0], c[1] + Q]),
+    ]:
+        bad_proof = (bad_a, bad_b, bad_c, *proof[3:])
+        expect_revert(pool.functions.transact(bad_proof, ext_t), "InvalidProof()", **{"from": relayer})
+
     receipt = wallet.submit(proof, ext_t, relayer)
     print(f"withdraw transact gasUsed {receipt.gasUsed}")
     wallet.record(proof)
@@ -256,6 +290,7 @@ def test_deposit_transfer_withdraw(w3, chain, wallet):
     expect_revert(pool.functions.transact(proof, ext_t), "NullifierSpent(uint256)", **{"from": relayer})
 
 
+@anvil_only
 def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
     pool, token = chain["pool"], chain["token"]
     owner, depositor, stranger = w3.eth.accounts[0], w3.eth.accounts[6], w3.eth.accounts[7]
@@ -301,7 +336,7 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
     token = chain["token"]
     yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
     pool = deploy(
-        w3, _artifact("ShieldedPool"), SHAPE.levels, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
+        w3, _artifact("ShieldedPool"), SMALL_LEVELS, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
     )
     send(w3, token.functions.mint(pool.address, 10))
     recipient = w3.eth.accounts[8]
@@ -326,6 +361,90 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
     expect_revert(pool.functions.transact(forged(1, [5, 6]), ext_t), "TokenCallFailed()")
     # A repeated nullifier inside one transfer is refused even by a yes-verifier pool.
     expect_revert(pool.functions.transact(forged(0, [7, 7]), ext_t), "NullifierSpent(uint256)")
+
+
+def _ext_hash(recipient: str, relayer: str, fee: int, outputs: list[bytes], chain_id: int, pool: str) -> int:
+    """extDataHash straight from eth-abi + Keccak, for fees ExtData itself refuses to build (>= 2^120)."""
+    encoded = abi_encode(list(EXT_DATA_TYPES), [recipient, relayer, fee, outputs, chain_id, pool])
+    return int.from_bytes(keccak256(encoded), "big") % R
+
+
+def test_yes_verifier_fee_bounds(w3, chain):
+    """Items 23 and 25 for the relayer fee: a fee >= 2^120 reverts before any transfer; a fee beyond
+    what the pool holds, alone or with a withdrawal, reverts and moves nothing; the relayer gets
+    exactly the fee and the recipient exactly the withdrawal."""
+    token = deploy(w3, _artifact("TestToken"))
+    yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
+    pool = deploy(
+        w3, _artifact("ShieldedPool"), SMALL_LEVELS, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
+    )
+    send(w3, token.functions.mint(pool.address, 10))
+    recipient, relayer = w3.eth.accounts[8], w3.eth.accounts[9]
+    root = pool.functions.getLastRoot().call()
+    fresh = iter(range(100, 200, 2))
+    chain_id = w3.eth.chain_id
+
+    def tx(withdrawal: int, fee: int, relayer: str = relayer):
+        outputs = [b"x", b"y"]
+        h = _ext_hash(recipient, relayer, fee, outputs, chain_id, pool.address)
+        n = next(fresh)
+        proof = ([0, 0], [[0, 0], [0, 0]], [0, 0], root, (R - withdrawal) % R, h, [n, n + 1], [1, 2])
+        return pool.functions.transact(proof, (recipient, relayer, fee, outputs))
+
+    def balances() -> tuple[int, int, int]:
+        return tuple(token.functions.balanceOf(a).call() for a in (pool.address, recipient, relayer))
+
+    # The hash above is the contract's: a valid-range fee with it gets past BadExtDataHash.
+    assert (
+        _ext_hash(recipient, relayer, 3, [b"x", b"y"], chain_id, pool.address)
+        == ExtData(recipient, relayer, 3, (b"x", b"y"), chain_id, pool.address).hash()
+    )
+    for fee in (MAX_AMOUNT, MAX_AMOUNT + 1, R - 1, 2**256 - 1):
+        expect_revert(tx(0, fee), "FeeOutOfRange(uint256)")
+    expect_revert(tx(0, MAX_AMOUNT - 1), "TokenCallFailed()")  # in range, far beyond the pool
+    expect_revert(tx(0, 11), "TokenCallFailed()")  # the fee alone exceeds the pool's 10
+    expect_revert(tx(6, 5), "TokenCallFailed()")  # each fits, together they do not
+    expect_revert(tx(0, 1, relayer=ZERO), "ZeroAddress(string)")
+    assert balances() == (10, 0, 0)
+    send(w3, tx(6, 4))
+    assert balances() == (0, 6, 4)
+    expect_revert(tx(0, 1), "TokenCallFailed()")
+    expect_revert(tx(1, 0), "TokenCallFailed()")
+
+
+def test_relayer_gets_exactly_the_fee(w3, chain, wallet):
+    """Real proofs: a fee larger than the withdrawal, a fee with no withdrawal at all, a fee with a
+    deposit; every account moves by exactly its share and the pool by the sum."""
+    pool, token = chain["pool"], chain["token"]
+    depositor, recipient, relayer = w3.eth.accounts[1], w3.eth.accounts[4], w3.eth.accounts[5]
+    send(w3, token.functions.mint(depositor, 100))
+    send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=depositor)
+    alice, bob = wallet.alice, wallet.bob
+
+    def balances() -> list[int]:
+        return [token.functions.balanceOf(a).call() for a in (pool.address, depositor, recipient, relayer)]
+
+    def run(spender, spent, outs, public_amount, fee, sender):
+        ext = wallet.ext(recipient=recipient, relayer=relayer, fee=fee)
+        proof, ext_t = wallet.prove(spender, spent, outs, public_amount, ext)
+        before = balances()
+        wallet.submit(proof, ext_t, sender)
+        idx = wallet.record(proof)
+        assert pool.functions.getLastRoot().call() == wallet.tree.root
+        return [b - a for a, b in zip(before, balances(), strict=True)], idx
+
+    # A deposit of 40 paying a fee of 3: the depositor pays 40, the note holds 37.
+    note = Note(37, alice.address, 2024, TOKEN_ID)
+    delta, idx = run(alice, [], [note], 40, 3, depositor)
+    assert delta == [37, -40, 0, 3]
+    # Withdraw 2, fee 8 (larger than the withdrawal), change 27.
+    change = Note(27, alice.address, 2025, TOKEN_ID)
+    delta, idx = run(alice, [InputNote(note, wallet.tree.path(idx[0]))], [change], -2, 8, relayer)
+    assert delta == [-10, 0, 2, 8]
+    # No withdrawal, all value but 1 to the relayer: fee 26, a 1 note to Bob.
+    spent = [InputNote(change, wallet.tree.path(idx[0]))]
+    delta, _ = run(alice, spent, [Note(1, bob.address, 2026, TOKEN_ID)], 0, 26, relayer)
+    assert delta == [-26, 0, 0, 26]
 
 
 ODD_TOKEN = """
@@ -371,7 +490,7 @@ def test_odd_and_reentrant_tokens_never_double_credit(w3, chain):
     yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
     token = deploy(w3, compile_source(ODD_TOKEN)["OddToken"])
     pool = deploy(
-        w3, _artifact("ShieldedPool"), SHAPE.levels, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
+        w3, _artifact("ShieldedPool"), SMALL_LEVELS, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
     )
     depositor, recipient = w3.eth.accounts[0], w3.eth.accounts[9]
     send(w3, token.functions.mint(depositor, 100))
@@ -406,3 +525,70 @@ def test_odd_and_reentrant_tokens_never_double_credit(w3, chain):
     send(w3, token.functions.setMode(0))
     send(w3, tx(-5))
     assert token.functions.balanceOf(recipient).call() == 5
+
+
+@pytest.mark.slow
+def test_16x2_through_the_pool(w3, chain, proof_2x2, proof_16x2):
+    """A pool with both verifiers: notes deposited with 2x2 and 16x2 proofs are spent together in one
+    real transfer_16x2 proof; mutated 16x2 proofs, and a 16x2 proof cut down to two nullifiers
+    (handed to the 2x2 verifier) are refused; a spent 16x2 nullifier set cannot be replayed."""
+    token = chain["token"]
+    v16 = deploy(w3, compile_source(solidity_verifier(proof_16x2["vkey"]))["Groth16Verifier"])
+    pool = deploy(
+        w3,
+        _artifact("ShieldedPool"),
+        SHAPE.levels,
+        chain["hasher"].address,
+        token.address,
+        chain["verifier"].address,
+        v16.address,
+        10**6,
+    )
+    wallet = Wallet(w3, pool, token, {"transfer_2x2": proof_2x2, "transfer_16x2": proof_16x2})
+    depositor, recipient, relayer = w3.eth.accounts[1], w3.eth.accounts[6], w3.eth.accounts[7]
+    send(w3, token.functions.mint(depositor, 100))
+    send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=depositor)
+    alice = wallet.alice
+
+    n1 = Note(30, alice.address, 3001, TOKEN_ID)
+    proof, ext_t = wallet.prove(alice, [], [n1], 30, wallet.ext())
+    wallet.submit(proof, ext_t, depositor)
+    i1 = wallet.record(proof)
+    n2 = Note(12, alice.address, 3002, TOKEN_ID)
+    proof, ext_t = wallet.prove(alice, [], [n2], 12, wallet.ext(), circuit="transfer_16x2")
+    assert len(proof[6]) == 16
+    receipt = wallet.submit(proof, ext_t, depositor)
+    print(f"\n16x2 deposit transact gasUsed {receipt.gasUsed}")
+    i2 = wallet.record(proof)
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+    assert token.functions.balanceOf(pool.address).call() == 42
+
+    ext = wallet.ext(recipient=recipient, relayer=relayer, fee=2)
+    spent = [InputNote(n1, wallet.tree.path(i1[0])), InputNote(n2, wallet.tree.path(i2[0]))]
+    proof, ext_t = wallet.prove(alice, spent, [Note(20, alice.address, 3003, TOKEN_ID)], -20, ext, "transfer_16x2")
+    nulls = list(proof[6])
+    for k, v in [(1, (nulls[1] + 1) % R), (9, (nulls[9] + 1) % R), (15, nulls[15] + R)]:
+        bad = list(nulls)
+        bad[k] = v
+        expect_revert(
+            pool.functions.transact((*proof[:6], bad, proof[7]), ext_t), "InvalidProof()", **{"from": relayer}
+        )
+    bad_pa = (*proof[:4], (proof[4] - 1) % R, *proof[5:])
+    expect_revert(pool.functions.transact(bad_pa, ext_t), "InvalidProof()", **{"from": relayer})
+    expect_revert(
+        pool.functions.transact((*proof[:6], nulls[:2], proof[7]), ext_t), "InvalidProof()", **{"from": relayer}
+    )
+    expect_revert(
+        pool.functions.transact((*proof[:6], nulls[:3], proof[7]), ext_t),
+        "UnsupportedShape(uint256,uint256)",
+        **{"from": relayer},
+    )
+
+    before = [token.functions.balanceOf(a).call() for a in (pool.address, recipient, relayer)]
+    receipt = wallet.submit(proof, ext_t, relayer)
+    print(f"16x2 withdraw transact gasUsed {receipt.gasUsed}")
+    wallet.record(proof)
+    after = [token.functions.balanceOf(a).call() for a in (pool.address, recipient, relayer)]
+    assert [b - a for a, b in zip(before, after, strict=True)] == [-22, 20, 2]
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+    expect_revert(pool.functions.transact(proof, ext_t), "NullifierSpent(uint256)", **{"from": relayer})
