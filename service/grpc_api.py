@@ -32,6 +32,7 @@ import grpc
 
 from service.grpc_gen import load
 from service.model import BadRequest, CircuitInfo, FarmError, Job, JobState, Principal, Unauthorized
+from service.validation import MAX_JSON_DEPTH, json_depth
 
 hush_pb2, hush_pb2_grpc = load()
 
@@ -145,6 +146,8 @@ def _parse_json_object(text: str, field: str) -> dict[str, Any]:
     """A JSON object from a request field; errors name the field and the position, never the content."""
     if not text:
         raise BadRequest(f"{field} is empty; expected a JSON object")
+    if json_depth(text.encode()) > MAX_JSON_DEPTH:
+        raise BadRequest(f"{field} nests too deeply (at most {MAX_JSON_DEPTH} levels)")
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except BadRequest as exc:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .farm import Farm
 from .model import FarmError, JobState
+from .validation import MAX_JSON_DEPTH, json_depth
 
 
 class ProofRequest(BaseModel):
@@ -45,7 +46,8 @@ class VerifyRequest(BaseModel):
 
 
 class BodyLimit:
-    """ASGI middleware: refuse bodies over `limit` bytes or without a Content-Length, before parsing."""
+    """ASGI middleware: refuse bodies over `limit` bytes, without a Content-Length, or nesting deeper than
+    MAX_JSON_DEPTH, before anything parses them."""
 
     def __init__(self, app: Any, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -59,17 +61,34 @@ class BodyLimit:
             return await _plain(send, 411, "a Content-Length is required (no chunked bodies)", "length_required")
         if not length.isdigit() or int(length) > self.limit:
             return await _plain(send, 413, f"request body larger than {self.limit} bytes", "too_large")
-        seen = 0
-
-        async def limited() -> dict:
-            nonlocal seen
+        chunks, seen = [], 0
+        while True:  # at most `limit` bytes: read it all, check its shape, then hand it on
             msg = await receive()
-            seen += len(msg.get("body", b""))
+            if msg["type"] != "http.request":
+                return await self.app(scope, _replay([msg], receive), send)
+            chunks.append(msg.get("body", b""))
+            seen += len(chunks[-1])
             if seen > int(length):
-                raise ValueError("body longer than its Content-Length")
-            return msg
+                return await _plain(send, 413, "body longer than its Content-Length", "too_large")
+            if not msg.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if json_depth(body) > MAX_JSON_DEPTH:
+            return await _plain(send, 422, f"JSON nests deeper than {MAX_JSON_DEPTH} levels", "BadRequest")
+        whole = {"type": "http.request", "body": body, "more_body": False}
+        return await self.app(scope, _replay([whole], receive), send)
 
-        return await self.app(scope, limited, send)
+
+def _replay(messages: list[dict], then: Any) -> Any:
+    """A receive() that gives `messages` first, then whatever the connection says next (disconnect)."""
+    pending = list(messages)
+
+    async def receive() -> dict:
+        if pending:
+            return pending.pop(0)
+        return await then()
+
+    return receive
 
 
 async def _plain(send: Any, status: int, message: str, code: str) -> None:

@@ -8,8 +8,11 @@ secret): "inputs.inAmount[1]: expected a decimal integer 0 <= x < r, got a strin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from bn254.constants import R
 from transfer.constants import SHAPES
@@ -18,6 +21,22 @@ from transfer.inputs import input_shapes
 from .model import BadRequest
 
 MAX_DIGITS = 78  # r has 77 decimal digits
+MAX_JSON_DEPTH = 32
+"""Deepest JSON nesting a request may have: a transfer's inputs nest 3 deep. Checked before parsing,
+because the C JSON decoder recurses, and some libraries (py_ecc, py-evm) raise Python's recursion
+limit far past what a thread's stack holds: a 256 KiB body of brackets would crash the process."""
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text, without parsing it (no recursion)."""
+    stripped = _JSON_STRING.sub(b'""', data)
+    b = np.frombuffer(stripped, dtype=np.uint8)
+    if b.size == 0:
+        return 0
+    step = ((b == 0x5B) | (b == 0x7B)).astype(np.int32) - ((b == 0x5D) | (b == 0x7D)).astype(np.int32)
+    return int(np.cumsum(step).max(initial=0))
 
 
 def _what(v: Any) -> str:

@@ -660,6 +660,23 @@ def test_malformed_inputs_refused_without_echo(
     assert fake.calls == []
 
 
+def test_deep_nesting_refused_under_a_raised_recursion_limit(stub: Any, fake: FakeJobs) -> None:
+    """py_ecc sets sys.setrecursionlimit(100000); parsing this in a server thread would overflow its stack
+    (this crashed a whole test run before the depth check)."""
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        deep = '{"x": ' + "[" * 120_000 + "]" * 120_000 + "}"
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Submit(hush_pb2.SubmitRequest(circuit=CIRCUIT.id, inputs_json=deep), metadata=_auth(), timeout=5)
+    finally:
+        sys.setrecursionlimit(old)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "nests too deeply" in err.value.details()
+    assert fake.calls == []
+
+
 def test_unexpected_error_is_internal_and_not_echoed(
     client: GrpcClient, fake: FakeJobs, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -217,3 +217,18 @@ def test_canary_never_rests_in_the_store_or_logs(fake_farm: FakeFarm, caplog):
             dump += [json.dumps([str(v) for v in row]) for row in c.execute(sa.select(table))]
     assert dump and not any(CANARY in row for row in dump)
     assert CANARY not in caplog.text
+
+
+def test_deep_nesting_is_refused_before_parsing(fake_farm: FakeFarm):
+    """py_ecc raises Python's recursion limit to 100000; a thread parsing this would overflow its stack."""
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        deep = b'{"circuit": "transfer_2x2", "inputs": {"fee": ' + b"[" * 120_000 + b"]" * 120_000 + b"}}"
+        r = fake_farm.client.post("/v1/proofs", content=deep, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and "nests deeper" in r.json()["error"]
+    finally:
+        sys.setrecursionlimit(old)
+    assert fake_farm.client.post("/v1/proofs", json=body()).status_code == 202, "the API is still up"

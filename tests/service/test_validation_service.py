@@ -82,3 +82,15 @@ def test_edge_values():
         assert check_inputs("transfer_2x2", _with(("fee",), v))["fee"] == str(int(v))
     with pytest.raises(BadRequest):
         check_inputs("transfer_2x2", "not an object")
+
+
+def test_json_depth_without_parsing():
+    from service.validation import json_depth
+
+    assert json_depth(b"") == 0 and json_depth(b"7") == 0 and json_depth(b"{}") == 1
+    assert json_depth(b'{"a": [[1, 2], [3]], "b": {"c": []}}') == 3
+    import json
+
+    tricky = json.dumps({"s": '[[[[{{{{\\"]]] \\', "t": [1]}).encode()
+    assert json_depth(tricky) == 2, "brackets inside strings (escaped quotes and all) do not count"
+    assert json_depth(b"[" * 100_000 + b"]" * 100_000) == 100_000
