@@ -5,7 +5,9 @@
 For each circuit: make the development key if needed, compute the witness of the example
 transfer, then time, interleaved, on the same files:
   snarkjs groth16 prove (fresh node process)   hush groth16 prove (fresh Python process)
-  a native prover given with --native PATH (any program taking `prove zkey wtns proof public`)
+  a native prover given with --native PATH (any program taking snarkjs' `prove zkey wtns proof
+  public` arguments, e.g. rapidsnark's `prover`; PATH may carry leading arguments, split like a
+  shell would: --native "/opt/bin/prover" or --native "mytool prove")
   a warm in-process Hush prover (per-stage spans), the end-to-end warm path (inputs -> witness
   -> proof -> self-check), the Python verifier (one proof, a batch of 64), cold start (new
   process to first proof) and a warm worker's peak RSS against the zkey size.
@@ -19,6 +21,8 @@ import argparse
 import json
 import os
 import platform
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SNARKJS = ROOT / "node_modules" / ".bin" / "snarkjs"
 HUSH = ROOT / ".venv" / "bin" / "hush"
+if not HUSH.is_file():  # a checkout without its own virtualenv (a git worktree): the running interpreter's
+    HUSH = Path(sys.executable).parent / "hush"
 RESULTS = ROOT / "bench" / "results"
 
 _COLD = r"""
@@ -58,6 +64,18 @@ def _snarkjs_ok(vkey: Path, public: Path, proof: Path) -> bool:
     p = subprocess.run([str(SNARKJS), "groth16", "verify", str(vkey), str(public), str(proof)],
                        capture_output=True, text=True, timeout=120)
     return p.returncode == 0 and "OK" in p.stdout
+
+
+def native_command(native: str, zkey: Path, wtns: Path, proof: Path, public: Path) -> list[str]:
+    """The command line of a native prover: `native` (an executable, optionally followed by leading
+    arguments) then snarkjs' four file arguments. FileNotFoundError when it is not executable."""
+    parts = shlex.split(native)
+    if not parts:
+        raise ValueError("expected the path of a native prover, got an empty string")
+    exe = shutil.which(parts[0]) or parts[0]
+    if not (Path(exe).is_file() and os.access(exe, os.X_OK)):
+        raise FileNotFoundError(f"expected an executable native prover, got {parts[0]!r}")
+    return [exe, *parts[1:], str(zkey), str(wtns), str(proof), str(public)]
 
 
 def _stats(xs: list[float]) -> dict:
@@ -111,7 +129,7 @@ def bench_circuit(name: str, reps: int, native: str | None) -> dict:
 
     runners = {"snarkjs_prove": prove_cmd(SNARKJS, "s"), "hush_cli_prove": prove_cmd(HUSH, "h")}
     if native:
-        runners["native_prove"] = [native, str(zkey), str(wtns), str(tmp / "np.json"), str(tmp / "npub.json")]
+        runners["native_prove"] = native_command(native, zkey, wtns, tmp / "np.json", tmp / "npub.json")
     snarkjs_wtns = [str(SNARKJS), "wtns", "calculate", str(files.wasm), str(tmp / "input.json"), str(tmp / "s.wtns")]
     times: dict[str, list[float]] = {k: [] for k in [*runners, "snarkjs_wtns"]}
     for _ in range(reps):  # interleaved, so machine noise falls on all alike

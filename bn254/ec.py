@@ -1,9 +1,9 @@
 """Short-Weierstrass group law (a = 0) in Jacobian coordinates, written once for G1 and G2.
 
 Both BN254 groups are curves y^2 = x^3 + b with a = 0: E(Fq) with b = 3 and the twist E'(Fq2) with
-b = 3/(9 + u). The formulas below are generic in the coordinate field; a small set of overloaded field
-operations (`f_mul`, `f_add`, ...) picks the Fq or Fq2 kernel from the element's numba type at compile
-time, so after inlining there is no dispatch left and `bn254.g1` / `bn254.g2` are thin bindings.
+b = 3/(9 + u). The formulas below are generic in the coordinate field; a small set of field operations
+(`f_mul`, `f_add`, ..., from `field_ir`) emits the Fq or Fq2 arithmetic inline, chosen by the
+element's numba type at compile time, so `bn254.g1` / `bn254.g2` are thin bindings.
 
 Representations (kernel values are tuples, arrays are uint64 limbs in Montgomery form):
 - Jacobian point (X, Y, Z) meaning (X/Z^2, Y/Z^3); Z == 0 is the point at infinity, whatever X, Y are.
@@ -37,38 +37,18 @@ import numpy as np
 from numba import get_num_threads, get_thread_id, njit, prange, types
 from numba.extending import overload
 
-from .fields import (
-    Q_ONE,
-    ZERO,
-    eq,
-    fq_add,
-    fq_dbl,
-    fq_inv,
-    fq_mul,
-    fq_neg,
-    fq_sqr,
-    fq_sub,
-    is_zero,
-)
-from .fq2 import (
-    FQ2_ONE,
-    FQ2_ZERO,
-    fq2_add,
-    fq2_dbl,
-    fq2_eq,
-    fq2_inv,
-    fq2_is_zero,
-    fq2_mul,
-    fq2_neg,
-    fq2_sqr,
-    fq2_sub,
-)
+from .field_ir import f_add, f_dbl, f_eq, f_is_zero, f_mul, f_neg, f_sqr, f_sub
+from .fields import Q_ONE, ZERO, fq_inv
+from .fq2 import FQ2_ONE, FQ2_ZERO, fq2_inv
 
 U0 = np.uint64(0)
 U1 = np.uint64(1)
 
 # --- field dispatch -------------------------------------------------------------------------------
-# The stubs only exist to be overloaded; calling them from Python is an error.
+# The arithmetic (f_add, f_sub, f_dbl, f_neg, f_mul, f_sqr, f_is_zero, f_eq) comes from `field_ir`:
+# intrinsics whose LLVM IR lands inline in the calling formula (an overloaded call per operation
+# left a real call with the tuples in memory; G2 formulas paid a third more for it). The rarer
+# operations below are stubs overloaded per field; calling a stub from Python is an error.
 
 _FQ_T = types.UniTuple(types.uint64, 4)
 _FQ2_T = types.UniTuple(_FQ_T, 2)
@@ -91,31 +71,12 @@ def _make_stub(name: str):
     return stub
 
 
-f_add = _make_stub("f_add")
-f_sub = _make_stub("f_sub")
-f_dbl = _make_stub("f_dbl")
-f_neg = _make_stub("f_neg")
-f_mul = _make_stub("f_mul")
-f_sqr = _make_stub("f_sqr")
 f_inv = _make_stub("f_inv")
-f_is_zero = _make_stub("f_is_zero")
-f_eq = _make_stub("f_eq")
 f_one = _make_stub("f_one")
 f_zero = _make_stub("f_zero")
 el_load = _make_stub("el_load")
 el_store = _make_stub("el_store")
 canonical_point = _make_stub("canonical_point")
-
-
-def _binary(stub, op1, op2):
-    @overload(stub)
-    def _impl(a, b):
-        k = _field_of(a)
-        if k == 1:
-            return lambda a, b: op1(a, b)
-        if k == 2:
-            return lambda a, b: op2(a, b)
-        return None
 
 
 def _unary(stub, op1, op2):
@@ -129,15 +90,7 @@ def _unary(stub, op1, op2):
         return None
 
 
-_binary(f_add, fq_add, fq2_add)
-_binary(f_sub, fq_sub, fq2_sub)
-_binary(f_mul, fq_mul, fq2_mul)
-_binary(f_eq, eq, fq2_eq)
-_unary(f_dbl, fq_dbl, fq2_dbl)
-_unary(f_neg, fq_neg, fq2_neg)
-_unary(f_sqr, fq_sqr, fq2_sqr)
 _unary(f_inv, fq_inv, fq2_inv)
-_unary(f_is_zero, is_zero, fq2_is_zero)
 
 
 @overload(f_one)

@@ -137,6 +137,30 @@ def _window_digits(scalars, idx, w, c, h, digits):
         digits[j] = np.int64(v & mask) - half
 
 
+@njit(cache=True)
+def _all_digits(scalars, idx, c, nwin, h, digits):
+    """digits[w, j] = signed digit w of scalars[idx[j]] for every window w < nwin at once: what
+    `_window_digits` gives window by window, with t = s + H computed once per scalar and each
+    scalar's limbs read once (per window, the carries and the scattered reads cost ~5% of an MSM)."""
+    mask = (U1 << np.uint64(c)) - U1
+    half = np.int64(1) << (c - 1)
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        t0, cy = adc(scalars[i, 0], h[0], U0)
+        t1, cy = adc(scalars[i, 1], h[1], cy)
+        t2, cy = adc(scalars[i, 2], h[2], cy)
+        t3, cy = adc(scalars[i, 3], h[3], cy)
+        t4 = h[4] + cy
+        for w in range(nwin):
+            off = w * c
+            k = off >> 6
+            sh = off & 63
+            v = _limb5(t0, t1, t2, t3, t4, k) >> np.uint64(sh)
+            if sh + c > 64:
+                v |= _limb5(t0, t1, t2, t3, t4, k + 1) << np.uint64(64 - sh)
+            digits[w, j] = np.int64(v & mask) - half
+
+
 # --- buckets --------------------------------------------------------------------------------------
 
 
@@ -304,13 +328,13 @@ def _sum_range(points, idx, lo, hi):
 @njit(cache=True)
 def _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits, work, pairs):
     """Task t: window t of the general scalars when t < nwin, else chunk t - nwin of the ones.
-    digits, work and pairs are the calling thread's scratch arrays."""
+    digits is the (nwin, m) table of `_all_digits`; work and pairs are the calling thread's scratch."""
     if t < nwin:
-        _window_digits(scalars, general, t, c, h, digits)
+        row = digits[t]
         if affine:
-            jac_store(out, t, _buckets_affine(points, general, digits, c, work, pairs))
+            jac_store(out, t, _buckets_affine(points, general, row, c, work, pairs))
         else:
-            jac_store(out, t, _buckets_jacobian(points, general, digits, c))
+            jac_store(out, t, _buckets_jacobian(points, general, row, c))
     else:
         lo = (t - nwin) * chunk
         jac_store(out, t, _sum_range(points, ones, lo, min(ones.shape[0], lo + chunk)))
@@ -320,13 +344,13 @@ def _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, dig
 def _tasks_parallel(points, scalars, general, ones, c, h, nwin, affine, chunk, out, digits, work, pairs):
     for t in prange(out.shape[0]):
         k = get_thread_id()
-        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits[k], work[k], pairs[k])
+        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits, work[k], pairs[k])
 
 
 @njit(cache=True)
 def _tasks_serial(points, scalars, general, ones, c, h, nwin, affine, chunk, out, digits, work, pairs):
     for t in range(out.shape[0]):
-        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits[0], work[0], pairs[0])
+        _task(points, scalars, general, ones, c, h, nwin, affine, chunk, t, out, digits, work[0], pairs[0])
 
 
 @njit(cache=True)
@@ -416,7 +440,9 @@ def _msm(
     # per-thread scratch, reused by every task the thread runs (see _buckets_affine)
     threads = get_num_threads() if parallel else 1
     rows = m if affine else 0
-    digits = np.empty((threads, m), dtype=np.int32)
+    digits = np.empty((nwin, m), dtype=np.int32)
+    if nwin:
+        _all_digits(scalars, general, c, nwin, h, digits)
     work = np.empty((threads, rows, 2, *tail), dtype=np.uint64)
     pairs = np.empty((threads, rows // 2 + 1, 2, *tail), dtype=np.uint64)
     args = (points, scalars, general, ones, c, h, nwin, bool(affine), chunk, out, digits, work, pairs)

@@ -45,6 +45,7 @@ import numpy as np
 from numba import njit, prange
 
 from bn254.constants import R
+from bn254.field_ir import fr_mul_ir
 from bn254.fields import R_ONE, RM, U0, U1, fr, fr_mul, fr_pow, load, store
 from bn254.limbs import adc, sbb
 
@@ -194,7 +195,7 @@ def _bit_reverse_core(x, log_n):
 @njit(cache=True, inline="always")
 def _bf_dit(x, i0, i1, w):
     u = load(x, i0)
-    v = fr_mul(load(x, i1), w)
+    v = fr_mul_ir(load(x, i1), w)
     store(x, i0, fr_add_nb(u, v))
     store(x, i1, fr_sub_nb(u, v))
 
@@ -212,7 +213,7 @@ def _bf_dif(x, i0, i1, w):
     u = load(x, i0)
     v = load(x, i1)
     store(x, i0, fr_add_nb(u, v))
-    store(x, i1, fr_mul(fr_sub_nb(u, v), w))
+    store(x, i1, fr_mul_ir(fr_sub_nb(u, v), w))
 
 
 # Both transforms split n = 2^log_n into rows of 2^rows_log consecutive elements and columns of
@@ -316,7 +317,7 @@ def _coset_move_core(xs, tw_inv, tw, log_n, rows_log, table):
         row = t % n_rows
         _dif_row(x, tw_inv, log_n, rows_log, row)
         for i in range(row << rows_log, (row + 1) << rows_log):
-            store(x, i, fr_mul(load(x, i), load(table, i)))
+            store(x, i, fr_mul_ir(load(x, i), load(table, i)))
         _dit_row(x, tw, log_n, rows_log, row)
     if rows_log < log_n:
         for t in prange(k * groups):
@@ -334,8 +335,8 @@ def _scale_by_powers_core(x, first, ratio):
         hi = min(n, lo + _POWERS_CHUNK)
         p = fr_mul(first, fr_pow(ratio, (np.uint64(lo), np.uint64(0), np.uint64(0), np.uint64(0))))
         for i in range(lo, hi):
-            store(x, i, fr_mul(load(x, i), p))
-            p = fr_mul(p, ratio)
+            store(x, i, fr_mul_ir(load(x, i), p))
+            p = fr_mul_ir(p, ratio)
 
 
 _bit_reverse_k = compile_twins(_bit_reverse_core)

@@ -221,3 +221,24 @@ def test_window_model() -> None:
             nwin = msm.num_windows(c, bits)
             h = sum(1 << (c - 1 + c * j) for j in range(nwin))
             assert (1 << bits) - 1 + h < 1 << (c * nwin)  # t = s + H fits: the top digit is exact
+
+
+def test_all_digits_match_window_by_window_and_rebuild_the_scalar() -> None:
+    """`_all_digits` (every window in one pass) against `_window_digits` (its twin, one window at a
+    time) for every window size, and sum_w d_w 2^(c w) == s for the special scalars and random ones."""
+    values = SPECIAL + [rng.randrange(1 << 256) for _ in range(40)] + [rng.randrange(R) for _ in range(40)]
+    scalars = ints_to_array(values, 1 << 256, montgomery=False)
+    idx = np.arange(len(values) - 1, -1, -1, dtype=np.int64)  # a permutation, as `general` can be
+    for c in range(msm.MIN_WINDOW, msm.MAX_WINDOW + 1):
+        nwin = msm.num_windows(c, 256)
+        off = msm._offset(c, nwin)
+        h = np.array([(off >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(5)], dtype=np.uint64)
+        table = np.empty((nwin, idx.size), dtype=np.int32)
+        msm._all_digits(scalars, idx, c, nwin, h, table)
+        one = np.empty(idx.size, dtype=np.int32)
+        for w in range(nwin):
+            msm._window_digits(scalars, idx, w, c, h, one)
+            assert np.array_equal(table[w], one), (c, w)
+        assert table.min() >= -(1 << (c - 1)) and table.max() < 1 << (c - 1)
+        for j, i in enumerate(idx):
+            assert sum(int(table[w, j]) << (c * w) for w in range(nwin)) == values[i]
