@@ -146,7 +146,7 @@ def _parse_json_object(text: str, field: str) -> dict[str, Any]:
     """A JSON object from a request field; errors name the field and the position, never the content."""
     if not text:
         raise BadRequest(f"{field} is empty; expected a JSON object")
-    if json_depth(text.encode()) > MAX_JSON_DEPTH:
+    if json_depth(text.encode(), MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise BadRequest(f"{field} nests too deeply (at most {MAX_JSON_DEPTH} levels)")
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)

@@ -73,7 +73,7 @@ class BodyLimit:
             if not msg.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if json_depth(body) > MAX_JSON_DEPTH:
+        if json_depth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             return await _plain(send, 422, f"JSON nests deeper than {MAX_JSON_DEPTH} levels", "BadRequest")
         whole = {"type": "http.request", "body": body, "more_body": False}
         return await self.app(scope, _replay([whole], receive), send)

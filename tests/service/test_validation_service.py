@@ -94,3 +94,5 @@ def test_json_depth_without_parsing():
     tricky = json.dumps({"s": '[[[[{{{{\\"]]] \\', "t": [1]}).encode()
     assert json_depth(tricky) == 2, "brackets inside strings (escaped quotes and all) do not count"
     assert json_depth(b"[" * 100_000 + b"]" * 100_000) == 100_000
+    assert json_depth(b"[" * 100_000 + b"]" * 100_000, stop_above=32) == 33
+    assert json_depth(b'["\\\\", [["\\""]]]') == 3, "an escaped backslash ends before the closing quote"
