@@ -162,8 +162,8 @@ def test_admission_refuses_what_cannot_meet_its_deadline(tmp_path):
         r = farm.client.post("/v1/proofs", json=body())
         assert r.status_code == 503 and "no live worker" in r.json()["error"] and r.headers["retry-after"]
         farm.beat()
-        # measured proving time 1 s per job on one worker: with k queued ahead a job ends after k + 1.1 s,
-        # so 4 fit a 5 s budget and the 5th does not
+        # measured proving time 1 s per job on one worker: with k queued ahead a job ends after
+        # 1.15 (k + 1) + 0.1 s, so 4 fit a 5 s budget (4.7 s) and the 5th does not (5.85 s)
         store = farm.farm.store
         for i in range(3):
             store.create_job(job_id=f"old_{i}", circuit="transfer_2x2", key_id="x", idempotency_key=None,
@@ -172,7 +172,7 @@ def test_admission_refuses_what_cannot_meet_its_deadline(tmp_path):
             store.transition(f"old_{i}", JobState.SUCCEEDED, expect=[JobState.PROVING], now=1001.0)
         accepted = [farm.client.post("/v1/proofs", json=body()).status_code for _ in range(5)]
         assert accepted == [202] * 4 + [503]
-        # a proof under way counts only what is left of it: 0.9 s into the first job, one more fits
+        # a proof under way counts only what is left of it: 0.9 s into the first job, one more fits (4.8 s)
         first = farm.published[0][0]
         store.claim(first, "test:1", 60, now=time.time() - 0.9)
         assert farm.client.post("/v1/proofs", json=body()).status_code == 202
