@@ -229,7 +229,9 @@ def _compiled_module(engine: wasmtime.Engine, wasm_path: Path) -> wasmtime.Modul
     cached = wasm_path.with_name(f"{wasm_path.stem}.{tag}.cwasm")
     if cached.is_file():
         try:
-            return wasmtime.Module.deserialize_file(engine, str(cached))
+            # from bytes, not deserialize_file: a mapped file that anyone truncates later would
+            # crash this process with SIGBUS the next time the code runs
+            return wasmtime.Module.deserialize(engine, cached.read_bytes())
         except Exception:  # a truncated or foreign file: compile again
             pass
     module = wasmtime.Module(engine, wasm)
