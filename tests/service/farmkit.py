@@ -53,7 +53,11 @@ class FakeFarm:
         self.client = TestClient(make_app(self.farm))
 
     def beat(self, worker_id: str = "test:1") -> None:
-        self.farm.store.heartbeat(worker_id, "test", 1, ["transfer_2x2"])
+        """A worker that stays live for the test's length (its heartbeat dated an hour ahead: a slow CI
+        machine must not see it go stale between two requests)."""
+        import time
+
+        self.farm.store.heartbeat(worker_id, "test", 1, ["transfer_2x2"], now=time.time() + 3600)
 
     def close(self) -> None:
         self.client.close()
