@@ -250,13 +250,18 @@ def _g2_on_twist(q: Any, what: str, err: type[VerificationError]) -> np.ndarray:
 _NOT_IN_G2 = "pi_b: expected a point of the order-r subgroup G2, got one outside it"
 
 
-def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
-    """Validate a verifying key and precompute its pairing data; raises VerifyingKeyError.
+def check_verifying_key(vk: VerifyingKey | dict) -> VerifyingKey:
+    """Validate a verifying key (or its snarkjs JSON); returns it parsed, or raises VerifyingKeyError.
 
     Checks: IC has nPublic + 1 points; alpha and every IC point on G1 and not infinity (an IC point at
     infinity would leave its public input unbound); beta, gamma, delta on the twist, in G2, not
     infinity; gamma != delta; delta != the G2 generator; vk_alphabeta_12, when present, equals
-    e(alpha, beta) (snarkjs' convention)."""
+    e(alpha, beta) (snarkjs' convention). The Solidity generator (`verifier.solidity`) calls this
+    too, so no key reaches a contract that this verifier would refuse."""
+    return _checked_points(vk)[0]
+
+
+def _checked_points(vk: VerifyingKey | dict) -> tuple[VerifyingKey, np.ndarray, np.ndarray, tuple]:
     if isinstance(vk, dict):
         vk = verifying_key_from_json(vk)
     if not isinstance(vk, VerifyingKey):
@@ -277,6 +282,13 @@ def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
                   "proofs are forgeable")
     if vk.alphabeta_12 is not None and tuple(vk.alphabeta_12) != snarkjs_alphabeta(vk.alpha_g1, vk.beta_g2):
         raise err("vk_alphabeta_12: expected e(vk_alpha_1, vk_beta_2), got another value")
+    return vk, alpha, ic, (beta, gamma, delta)
+
+
+def prepare_verifying_key(vk: VerifyingKey | dict) -> PreparedVerifyingKey:
+    """Validate a verifying key (`check_verifying_key`) and precompute its pairing data; raises
+    VerifyingKeyError."""
+    vk, alpha, ic, (beta, gamma, delta) = _checked_points(vk)
     beta_l, gamma_l, delta_l = prepare_g2(beta), prepare_g2(gamma), prepare_g2(delta)
     f_ab = miller_loop(alpha.reshape(1, 2, 4), beta.reshape(1, 2, 2, 4), _EMPTY_G1,
                        np.zeros((0, N_LINES, 3, 2, 4), dtype=np.uint64), np.empty(1, dtype=np.bool_))
@@ -465,6 +477,7 @@ __all__ = [
     "PublicInputError",
     "VerifyingKeyError",
     "batch_verify",
+    "check_verifying_key",
     "prepare_verifying_key",
     "verify",
 ]

@@ -8,6 +8,9 @@ template verifier/templates/Groth16Verifier.sol.tmpl. Unlike snarkjs 0.7.6's tem
   (q - y) mod q, which wraps mod 2^256 and lets A.y + (2^256 mod q) + q through);
 * reverts when a precompile call fails, instead of returning false (so an out-of-gas precompile
   is not mistaken by eth_estimateGas for a valid answer);
+* refuses a key the Python verifier refuses (`verifier.groth16.check_verifying_key`: an IC point
+  at infinity or off the curve, beta/gamma/delta off the twist or outside G2, delta == gamma or
+  the generator), since the precompiles would take some of those and leave proofs forgeable;
 * makes one pairing call whose G2 constants -beta, -gamma, -delta are computed here, so the
   check is e(A, B) e(alpha, -beta) e(vk_x, -gamma) e(C, -delta) == 1 and no proof point is
   negated on chain.
@@ -79,6 +82,11 @@ def _check_vkey(vkey: dict) -> int:
         raise ValueError(f"verification key has {len(vkey['IC'])} IC points, nPublic {n_public} needs {n_public + 1}")
     if vkey["vk_gamma_2"] == vkey["vk_delta_2"]:
         raise ValueError("verification key has delta == gamma: anyone could forge proofs")
+    # Every check the Python verifier makes (points on their curves, in their subgroups, not at
+    # infinity; delta not the generator; alphabeta): a key it refuses never becomes a contract.
+    from .groth16 import check_verifying_key
+
+    check_verifying_key(vkey)  # raises VerifyingKeyError, a ValueError
     return n_public
 
 

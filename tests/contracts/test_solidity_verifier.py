@@ -67,8 +67,58 @@ def test_rejects_bad_keys(proof_2x2):
         solidity_verifier(vk)
     vk = copy.deepcopy(proof_2x2["vkey"])
     vk["vk_alpha_1"][0] = str(Q)
-    with pytest.raises(ValueError, match=r"\[0, q\)"):
+    with pytest.raises(ValueError, match=r"vk_alpha_1.x: expected a coordinate < q"):
         solidity_verifier(vk)
+
+
+def _malformed_keys(vkey: dict) -> dict[str, tuple[dict, str]]:
+    """Keys the Python verifier refuses, each with the reason it gives (SECURITY 17)."""
+    out: dict[str, tuple[dict, str]] = {}
+
+    def variant(name: str, field: str | tuple[str, int], value: list, why: str) -> None:
+        vk = copy.deepcopy(vkey)
+        if isinstance(field, tuple):
+            vk[field[0]][field[1]] = value
+        else:
+            vk[field] = value
+        out[name] = (vk, why)
+
+    variant("IC at infinity", ("IC", 3), ["0", "1", "0"], r"IC\[3\]")
+    variant("IC off the curve", ("IC", 1), [vkey["IC"][1][0], str((int(vkey["IC"][1][1]) + 1) % Q), "1"], r"IC\[1\]")
+    variant("alpha off the curve", "vk_alpha_1", ["1", "3", "1"], "vk_alpha_1")
+    for name in ("beta", "gamma", "delta"):
+        g2 = vkey[f"vk_{name}_2"]
+        off = copy.deepcopy(g2)
+        off[1][0] = str((int(off[1][0]) + 1) % Q)
+        variant(f"{name} off the twist", f"vk_{name}_2", off, f"vk_{name}_2")
+        variant(f"{name} outside G2", f"vk_{name}_2", _twist_point_outside_g2(), f"vk_{name}_2")
+        variant(f"{name} at infinity", f"vk_{name}_2", [["0", "0"], ["1", "0"], ["0", "0"]], f"vk_{name}_2")
+    return out
+
+
+def _twist_point_outside_g2() -> list:
+    """A point of the twist outside G2, as snarkjs JSON (the verifier tests' generator, seeded)."""
+    import random
+
+    from tests.verifier.verifier_fixtures import twist_point_outside_g2
+
+    (x0, x1), (y0, y1) = twist_point_outside_g2(random.Random(17))
+    return [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+
+
+def test_generator_refuses_what_the_python_verifier_refuses(proof_2x2):
+    """SECURITY 17 (issue 11, item 16): an IC point at infinity or off the curve, alpha off the curve,
+    beta, gamma or delta off the twist, outside G2 or at infinity: the Python verifier refuses each
+    key, and so does the Solidity generator, with the same reason."""
+    from verifier.errors import VerifyingKeyError
+    from verifier.groth16 import prepare_verifying_key
+
+    for name, (vk, why) in _malformed_keys(proof_2x2["vkey"]).items():
+        with pytest.raises(VerifyingKeyError, match=why) as python:
+            prepare_verifying_key(vk)
+        with pytest.raises(VerifyingKeyError, match=why) as generator:
+            solidity_verifier(vk)
+        assert str(generator.value) == str(python.value), name
 
 
 def test_soliditycalldata_matches_snarkjs(proof_2x2, tmp_path):
