@@ -124,7 +124,9 @@ class _Keys:
         self.wc = WitnessCalculator(files.wasm)
         self.vkey = verification_key_json(self.prover.zkey)
         self.key_hash = key_hash(self.vkey)
-        self.ours_src = solidity_verifier(self.vkey)
+        from transfer.constants import SHAPES
+
+        self.ours_src = solidity_verifier(self.vkey, levels=SHAPES[name].levels)
         out = workdir / f"{name}_snarkjs_verifier.sol"
         subprocess.run(
             [str(SNARKJS), "zkey", "export", "solidityverifier", str(self.zkey), str(out)],

@@ -78,6 +78,8 @@ contract ShieldedPool is MerkleTreeWithHistory {
     error Reentrancy();
     error ZeroAddress(string what);
     error TokenCallFailed();
+    error VerifierLevelsMismatch(address verifier, uint256 levels, uint256 verifierLevels);
+    error VerifierShapeMismatch(address verifier, uint256 nPublic, uint256 verifierNPublic);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -101,6 +103,9 @@ contract ShieldedPool is MerkleTreeWithHistory {
     ) MerkleTreeWithHistory(_levels, _hasher) {
         if (address(_token) == address(0)) revert ZeroAddress("token");
         if (address(_verifier2x2) == address(0)) revert ZeroAddress("verifier2x2");
+        // A pool whose depth is not its circuits' would take deposits no proof could ever spend.
+        _requireShape(address(_verifier2x2), _levels, 4 + 2 + N_OUTS);
+        if (address(_verifier16x2) != address(0)) _requireShape(address(_verifier16x2), _levels, 4 + 16 + N_OUTS);
         token = _token;
         verifier2x2 = _verifier2x2;
         verifier16x2 = _verifier16x2;
@@ -108,6 +113,21 @@ contract ShieldedPool is MerkleTreeWithHistory {
         maximumDepositAmount = _maximumDepositAmount;
         emit OwnershipTransferred(address(0), msg.sender);
         emit DepositLimitSet(_maximumDepositAmount);
+    }
+
+    /// @dev The verifier's generated constants (verifier/solidity.py): LEVELS, the tree depth of its
+    /// circuit, must be the pool's; N_PUBLIC its shape's. A verifier without them is refused.
+    function _requireShape(address verifier, uint256 _levels, uint256 nPublic) internal view {
+        uint256 got = _constant(verifier, "LEVELS()");
+        if (got != _levels) revert VerifierLevelsMismatch(verifier, _levels, got);
+        got = _constant(verifier, "N_PUBLIC()");
+        if (got != nPublic) revert VerifierShapeMismatch(verifier, nPublic, got);
+    }
+
+    /// @dev A uint256 getter's value, or 0 when the call fails or returns something else.
+    function _constant(address target, string memory signature) internal view returns (uint256) {
+        (bool ok, bytes memory ret) = target.staticcall(abi.encodeWithSignature(signature));
+        return ok && ret.length == 32 ? abi.decode(ret, (uint256)) : 0;
     }
 
     /// @notice keccak256(abi.encode(recipient, relayer, fee, encryptedOutputs, chainid, this)) mod r,

@@ -146,7 +146,7 @@ def cmd_zkey_export_solidityverifier(a: argparse.Namespace) -> int:
     from prover.formats.zkey import read_zkey, verification_key_json
     from verifier.solidity import solidity_verifier
 
-    Path(a.sol).write_text(solidity_verifier(verification_key_json(read_zkey(a.zkey))))
+    Path(a.sol).write_text(solidity_verifier(verification_key_json(read_zkey(a.zkey)), levels=a.levels))
     return 0
 
 
@@ -274,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = e.add_parser("solidityverifier", help="a Solidity verifier contract for the zkey's verification key")
     c.add_argument("zkey")
     c.add_argument("sol")
+    c.add_argument(
+        "--levels", type=int, default=None,
+        help="tree depth of the circuit, written as the LEVELS constant ShieldedPool requires (24 for transfer_*)",
+    )
     c.set_defaults(func=cmd_zkey_export_solidityverifier)
     c = e.add_parser("soliditycalldata", help="print verifyProof arguments (as snarkjs does)")
     c.add_argument("public")

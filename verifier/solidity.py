@@ -90,11 +90,23 @@ def _check_vkey(vkey: dict) -> int:
     return n_public
 
 
-def solidity_verifier(vkey: dict, contract_name: str = "Groth16Verifier") -> str:
-    """The Solidity source of a verifier for `vkey` (snarkjs verification_key.json as a dict)."""
+def solidity_verifier(vkey: dict, contract_name: str = "Groth16Verifier", *, levels: int | None = None) -> str:
+    """The Solidity source of a verifier for `vkey` (snarkjs verification_key.json as a dict).
+
+    `levels`: the Merkle tree depth of the circuit the key is for (transfer.constants.SHAPES), written
+    as the constant LEVELS; ShieldedPool refuses a verifier whose LEVELS is not its own depth (or that
+    has none), so a pool cannot take deposits whose notes no proof could ever spend."""
     n_public = _check_vkey(vkey)
     if not contract_name.isidentifier():
         raise ValueError(f"contract name: expected a Solidity identifier, got {contract_name!r}")
+    if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int) or not 1 <= levels <= 31):
+        raise ValueError(f"levels: expected a tree depth in [1, 31], got {levels!r}")
+    levels_constant = ""
+    if levels is not None:
+        levels_constant = (
+            "    /// Depth of the Merkle tree the circuit's membership proofs are for (ShieldedPool checks it).\n"
+            f"    uint256 public constant LEVELS = {levels};\n"
+        )
     lines: list[str] = []
     for name in ("beta", "gamma", "delta"):
         (x1, x0), (y1, y0) = g2_to_evm(_g2_neg(vkey[f"vk_{name}_2"], f"vk_{name}_2"))
@@ -126,6 +138,7 @@ def solidity_verifier(vkey: dict, contract_name: str = "Groth16Verifier") -> str
         "KEY_HASH": key_hash(vkey),
         "CONTRACT_NAME": contract_name,
         "N_PUBLIC": str(n_public),
+        "LEVELS_CONSTANT": levels_constant,
         "ALPHA_X": str(_fq(alpha[0], "vk_alpha_1.x")),
         "ALPHA_Y": str(_fq(alpha[1], "vk_alpha_1.y")),
         "NEG_G2_CONSTANTS": "\n".join(lines),

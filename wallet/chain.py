@@ -197,25 +197,29 @@ def _deploy(w3: Web3, art: dict, sender: str, *args: Any) -> tuple[str, int]:
     return receipt.contractAddress, receipt.blockNumber
 
 
-def verifier_artifact(vkey: dict) -> dict:
-    """The Groth16 verifier contract for a verification key (generated, compiled with the pinned solc)."""
+def verifier_artifact(vkey: dict, levels: int) -> dict:
+    """The Groth16 verifier contract for a verification key of a circuit whose tree has `levels`
+    levels (generated with that LEVELS constant, compiled with the pinned solc)."""
     from contracts.build import compile_source
     from verifier.solidity import solidity_verifier
 
-    return compile_source(solidity_verifier(vkey))["Groth16Verifier"]
+    return compile_source(solidity_verifier(vkey, levels=levels))["Groth16Verifier"]
 
 
 def deploy_local(
     w3: Web3, deployer: str, vkeys: dict[str, dict], *, max_deposit: int = 2**120 - 1, levels: int | None = None
 ) -> Deployment:
-    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool."""
+    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool.
+
+    Each verifier carries its circuit's tree depth (SHAPES); the pool is deployed at `levels` (by default
+    that depth) and refuses any other."""
     levels = levels or SHAPES["transfer_2x2"].levels
     hasher, _ = _deploy(w3, artifact("PoseidonT3"), deployer)
     token, _ = _deploy(w3, artifact("TestToken"), deployer)
-    v2, _ = _deploy(w3, verifier_artifact(vkeys["transfer_2x2"]), deployer)
+    v2, _ = _deploy(w3, verifier_artifact(vkeys["transfer_2x2"], SHAPES["transfer_2x2"].levels), deployer)
     v16 = ZERO_ADDRESS
     if "transfer_16x2" in vkeys:
-        v16, _ = _deploy(w3, verifier_artifact(vkeys["transfer_16x2"]), deployer)
+        v16, _ = _deploy(w3, verifier_artifact(vkeys["transfer_16x2"], SHAPES["transfer_16x2"].levels), deployer)
     pool, block = _deploy(w3, artifact("ShieldedPool"), deployer, levels, hasher, token, v2, v16, max_deposit)
     return Deployment(token, pool, hasher, v2, v16, block)
 

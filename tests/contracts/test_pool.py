@@ -40,12 +40,17 @@ def _artifact(name: str) -> dict:
     return json.loads((ARTIFACTS / f"{name}.json").read_text())
 
 
+def _verifier_artifact(vkey: dict, levels: int = SHAPE.levels) -> dict:
+    """The generated verifier of `vkey`, carrying the tree depth `levels` the pool checks."""
+    return compile_source(solidity_verifier(vkey, levels=levels))["Groth16Verifier"]
+
+
 @pytest.fixture(scope="module")
 def chain(w3, proof_2x2):
     build()
     hasher = deploy(w3, _artifact("PoseidonT3"))
     token = deploy(w3, _artifact("TestToken"))
-    verifier = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    verifier = deploy(w3, _verifier_artifact(proof_2x2["vkey"]))
     pool = deploy(
         w3, _artifact("ShieldedPool"), SHAPE.levels, hasher.address, token.address, verifier.address, ZERO, 10**6
     )
@@ -124,6 +129,35 @@ def test_zeros_table_matches_python_and_hasher(w3, chain):
     expect_revert(_Creation(w3, creation), "HasherMismatch(uint256,uint256)")
     creation = harness.constructor(3, chain["hasher"].address).data_in_transaction
     assert w3.eth.call({"data": creation, "gas": 5_000_000})  # the right hasher: runtime code comes back
+
+
+def test_pool_refuses_a_depth_other_than_its_verifiers(w3, chain, proof_2x2):
+    """SECURITY 24 (issue 11, item 14): a pool deployed at depth 20 behind depth-24 verifiers would
+    take deposits no proof could spend; the pool refuses it at deployment, as it refuses a verifier
+    without the generated LEVELS constant (snarkjs' own), or one of another shape in a slot."""
+    src = solidity_verifier(proof_2x2["vkey"], levels=SHAPE.levels)
+    assert f"uint256 public constant LEVELS = {SHAPE.levels};" in src
+    assert chain["verifier"].functions.LEVELS().call() == SHAPE.levels
+    assert chain["verifier"].functions.N_PUBLIC().call() == SHAPE.n_public
+    factory = w3.eth.contract(abi=_artifact("ShieldedPool")["abi"], bytecode=_artifact("ShieldedPool")["bytecode"])
+    hasher, token, v2 = chain["hasher"].address, chain["token"].address, chain["verifier"].address
+
+    def creation(levels: int, v2x2: str, v16x2: str = ZERO) -> _Creation:
+        return _Creation(w3, factory.constructor(levels, hasher, token, v2x2, v16x2, 10**6).data_in_transaction)
+
+    mismatch = "VerifierLevelsMismatch(address,uint256,uint256)"
+    expect_revert(creation(20, v2), mismatch)
+    expect_revert(creation(SHAPE.levels - 1, v2), mismatch)
+    unmarked = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    expect_revert(creation(SHAPE.levels, unmarked.address), mismatch)  # no LEVELS: snarkjs-style verifier
+    expect_revert(creation(SHAPE.levels, w3.eth.accounts[3]), mismatch)  # not a contract
+    other = deploy(w3, _verifier_artifact(proof_2x2["vkey"], levels=20))
+    expect_revert(creation(SHAPE.levels, v2, other.address), mismatch)  # the 16x2 slot is checked too
+    # The 2x2 verifier in the 16x2 slot: right depth, wrong shape.
+    expect_revert(creation(SHAPE.levels, v2, v2), "VerifierShapeMismatch(address,uint256,uint256)")
+    assert w3.eth.call({"data": creation(SHAPE.levels, v2).data, "gas": 10_000_000})  # the matching depth deploys
+    with pytest.raises(ValueError, match="levels"):
+        solidity_verifier(proof_2x2["vkey"], levels=0)
 
 
 @anvil_only  # 100 transactions of 8 Poseidon calls: ~2 min on py-evm
@@ -321,13 +355,15 @@ def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
     assert names == {"transact", "setMaximumDepositAmount", "setDepositsPaused", "transferOwnership"}
 
 
-YES_VERIFIER = """
+YES_VERIFIER = f"""
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;
-contract YesVerifier {
+contract YesVerifier {{
+    uint256 public constant LEVELS = {SMALL_LEVELS};
+    uint256 public constant N_PUBLIC = 8;
     function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[8] calldata)
-        external pure returns (bool) { return true; }
-}
+        external pure returns (bool) {{ return true; }}
+}}
 """
 
 
@@ -533,7 +569,7 @@ def test_16x2_through_the_pool(w3, chain, proof_2x2, proof_16x2):
     real transfer_16x2 proof; mutated 16x2 proofs, and a 16x2 proof cut down to two nullifiers
     (handed to the 2x2 verifier) are refused; a spent 16x2 nullifier set cannot be replayed."""
     token = chain["token"]
-    v16 = deploy(w3, compile_source(solidity_verifier(proof_16x2["vkey"]))["Groth16Verifier"])
+    v16 = deploy(w3, _verifier_artifact(proof_16x2["vkey"]))
     pool = deploy(
         w3,
         _artifact("ShieldedPool"),
