@@ -226,7 +226,10 @@ def measure(hardfork: str | None = None) -> dict:
 
         def transact(circuit, spender, spent, outputs, public_amount, fee, sender, recipient_=ZERO, relayer_=ZERO):
             shape = SHAPES[circuit]
-            ext = ExtData(recipient_, relayer_, fee, (b"\x01" * 120, b"\x02" * 120), w3.eth.chain_id, pool.address)
+            depositor = sender if public_amount > 0 else ZERO
+            ext = ExtData(
+                recipient_, relayer_, fee, (b"\x01" * 120, b"\x02" * 120), w3.eth.chain_id, pool.address, depositor
+            )
             inputs = build_transfer_inputs(
                 shape=shape,
                 root=tree.root,
@@ -245,7 +248,7 @@ def measure(hardfork: str | None = None) -> dict:
             a, b, c = proof_to_evm(res.proof.to_json())
             n = shape.n_ins
             proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4 : 4 + n], sig[4 + n :])
-            ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
+            ext_t = ext.as_tuple()
             gas = chain.send(pool.functions.transact(proof, ext_t), sender)
             idx = [tree.insert(cm) for cm in proof[7]]
             if pool.functions.getLastRoot().call() != tree.root:

@@ -23,8 +23,9 @@ interface IVerifier16x2 {
 /// @notice A transfer proves (circuits/transfer.circom, public inputs root, publicAmount, fee,
 /// extDataHash, inputNullifier[nIns], outputCommitment[2]) that
 ///     sum(inputs) + publicAmount == sum(outputs) + fee,
-/// publicAmount > 0 is a deposit pulled from msg.sender, publicAmount < 0 (encoded r - |x|) a
-/// withdrawal to extData.recipient, and fee goes to extData.relayer. The owner may cap and pause
+/// publicAmount > 0 is a deposit pulled from extData.depositor, who must be msg.sender (so no one
+/// can make another account, a relayer's say, pay for a deposit), publicAmount < 0 (encoded r - |x|)
+/// a withdrawal to extData.recipient, and fee goes to extData.relayer. The owner may cap and pause
 /// deposits; nothing lets the owner move funds.
 contract ShieldedPool is MerkleTreeWithHistory {
     uint256 public constant FIELD_SIZE = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -47,6 +48,7 @@ contract ShieldedPool is MerkleTreeWithHistory {
         address relayer;
         uint256 fee;
         bytes[] encryptedOutputs;
+        address depositor; // a deposit's payer and sender; address(0) when publicAmount is not a deposit
     }
 
     IERC20Minimal public immutable token;
@@ -78,6 +80,7 @@ contract ShieldedPool is MerkleTreeWithHistory {
     error Reentrancy();
     error ZeroAddress(string what);
     error TokenCallFailed();
+    error DepositorMismatch(address depositor, address sender);
     error VerifierLevelsMismatch(address verifier, uint256 levels, uint256 verifierLevels);
     error VerifierShapeMismatch(address verifier, uint256 nPublic, uint256 verifierNPublic);
 
@@ -130,13 +133,19 @@ contract ShieldedPool is MerkleTreeWithHistory {
         return ok && ret.length == 32 ? abi.decode(ret, (uint256)) : 0;
     }
 
-    /// @notice keccak256(abi.encode(recipient, relayer, fee, encryptedOutputs, chainid, this)) mod r,
-    /// as transfer/extdata.py computes it.
+    /// @notice keccak256(abi.encode(recipient, relayer, fee, encryptedOutputs, depositor, chainid, this))
+    /// mod r, as transfer/extdata.py computes it.
     function extDataHash(ExtData calldata extData) public view returns (uint256) {
         return uint256(
             keccak256(
                 abi.encode(
-                    extData.recipient, extData.relayer, extData.fee, extData.encryptedOutputs, block.chainid, address(this)
+                    extData.recipient,
+                    extData.relayer,
+                    extData.fee,
+                    extData.encryptedOutputs,
+                    extData.depositor,
+                    block.chainid,
+                    address(this)
                 )
             )
         ) % FIELD_SIZE;
@@ -151,6 +160,11 @@ contract ShieldedPool is MerkleTreeWithHistory {
         if (proof.extDataHash != want) revert BadExtDataHash(want, proof.extDataHash);
         if (extData.fee >= MAX_AMOUNT) revert FeeOutOfRange(extData.fee);
         (uint256 deposit, uint256 withdrawal) = _decodePublicAmount(proof.publicAmount);
+        // The proof names who pays a deposit, and only that account may send it; a transfer without
+        // a deposit names nobody.
+        if (deposit > 0 ? extData.depositor != msg.sender : extData.depositor != address(0)) {
+            revert DepositorMismatch(extData.depositor, msg.sender);
+        }
 
         // Effects first: nullifiers (a repeat inside one transfer is caught here too), then the tree.
         for (uint256 i = 0; i < nIns; i++) {
@@ -171,7 +185,7 @@ contract ShieldedPool is MerkleTreeWithHistory {
             if (depositsPaused) revert DepositsArePaused();
             if (deposit > maximumDepositAmount) revert DepositTooLarge(deposit, maximumDepositAmount);
             uint256 before = token.balanceOf(address(this));
-            _call(abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), deposit)));
+            _call(abi.encodeCall(IERC20Minimal.transferFrom, (extData.depositor, address(this), deposit)));
             // Fee-on-transfer or otherwise odd tokens must not credit more than arrived.
             if (token.balanceOf(address(this)) - before != deposit) revert TokenCallFailed();
         }

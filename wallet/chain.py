@@ -3,10 +3,11 @@ local deployment (token, Poseidon, Groth16 verifier generated from the proving k
 
 A transfer goes to `ShieldedPool.transact(proof, extData)` with
     proof   = (a, b, c, root, publicAmount, extDataHash, inputNullifiers, outputCommitments)
-    extData = (recipient, relayer, fee, encryptedOutputs)
-sent by any Ethereum account: the depositor for a deposit (the pool pulls the tokens from
-msg.sender), otherwise a `Relayer` — an account that submits other people's transfers and is paid
-by the `fee` the transfer itself moves to `extData.relayer`.
+    extData = (recipient, relayer, fee, encryptedOutputs, depositor)
+A deposit is sent by its depositor (the pool pulls the tokens from extData.depositor and requires
+it to be msg.sender); any other transfer by any account, usually a `Relayer` — an account that
+submits other people's transfers and is paid by the `fee` the transfer itself moves to
+`extData.relayer`. A relayer never submits a deposit: it would be the one paying for it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from web3 import Web3
 
-from transfer.constants import SHAPES
+from transfer.constants import AMOUNT_BITS, SHAPES
 
 __all__ = ["PoolClient", "Relayer", "Deployment", "deploy_local", "start_anvil", "ZERO_ADDRESS", "Event", "TxResult"]
 
@@ -136,7 +137,14 @@ class Relayer:
         self.min_fee = min_fee
 
     def submit(self, proof: tuple, ext: tuple) -> TxResult:
-        recipient, relayer, fee, _ = ext
+        """Send someone's transfer from this relayer's account; refuses deposits (SECURITY: a relayer is
+        never made to pay for a deposit) and transfers that do not pay this relayer its minimum fee."""
+        recipient, relayer, fee, _, depositor = ext
+        public_amount = int(proof[4])
+        if 0 < public_amount < 1 << AMOUNT_BITS or int(depositor, 16) != 0:
+            raise ValueError(
+                "relayer: refusing a deposit (public amount > 0): its depositor must send it from its own account"
+            )
         if Web3.to_checksum_address(relayer) != self.address:
             raise ValueError(f"relayer: the transfer pays its fee to {relayer}, not to this relayer {self.address}")
         if fee < self.min_fee:

@@ -287,6 +287,7 @@ class Wallet:
         fee: int,
         submit: Submit,
         counterparty: str,
+        depositor: str = ZERO_ADDRESS,
     ) -> TransferResult:
         """Prove and submit one transfer spending notes worth >= `spend`; `outputs` are (amount, to),
         the change goes back to this wallet."""
@@ -311,6 +312,7 @@ class Wallet:
                 encrypted_outputs=tuple(encrypt_note(n, k) for n, k in outs),
                 chain_id=self.pool.chain_id,
                 pool=self.pool.address,
+                depositor=depositor,
             )
             root = self.tree.root
             inputs = build_transfer_inputs(
@@ -335,7 +337,7 @@ class Wallet:
             if spent:
                 log.warning("a selected note was spent meanwhile (attempt %d): resyncing", attempt)
                 continue
-            tx = submit(proof_args(out.proof, out.public_signals, shape.n_ins), self._ext_tuple(ext))
+            tx = submit(proof_args(out.proof, out.public_signals, shape.n_ins), ext.as_tuple())
             amount = abs(public_amount) if kind != "send" else outputs[0][0]
             self.store.add_action(kind, amount, fee, counterparty, tx.tx, tx.block, tx.gas_used, out.seconds)
             self.sync()
@@ -344,27 +346,36 @@ class Wallet:
             )
         raise StaleRootError(f"the pool rejected the wallet's root {self.max_proofs} times in a row")
 
-    @staticmethod
-    def _ext_tuple(ext: ExtData) -> tuple:
-        return (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
-
     def deposit(self, amount: int, depositor: str, *, approve: bool = True) -> TransferResult:
-        """Move `amount` tokens from the Ethereum account `depositor` (which sends the transaction) into
-        a new note of this wallet."""
+        """Move `amount` tokens from the Ethereum account `depositor` (which sends the transaction and is
+        bound in the proof's external data) into a new note of this wallet.
+
+        With `approve`, the pool's allowance is set to exactly `amount` once the proof is made and
+        checked, right before the transaction, and set back to 0 if the transaction fails: no
+        allowance is ever left behind for someone else's deposit proof to draw on."""
         if amount <= 0:
             raise ValueError(f"deposit amount must be positive, got {amount}")
-        if approve:
-            allowance = self.pool.token.functions.allowance(depositor, self.pool.address).call()
-            if allowance < amount:
-                self.pool.approve(depositor, amount)  # exactly what this deposit pulls, never unlimited
+        from web3 import Web3
+
+        depositor = Web3.to_checksum_address(depositor)
 
         def submit(proof: tuple, ext: tuple) -> TxResult:
-            return self.pool.transact(proof, ext, depositor)
+            if not approve:
+                return self.pool.transact(proof, ext, depositor)
+            self.pool.approve(depositor, amount)
+            try:
+                return self.pool.transact(proof, ext, depositor)
+            except BaseException:
+                try:
+                    self.pool.approve(depositor, 0)
+                except Exception as e:  # the original failure matters more; say the allowance may remain
+                    log.error("could not clear the pool's allowance of %s after a failed deposit: %s", depositor, e)
+                raise
 
         # A deposit spends nothing: the inputs are dummies, the output is amount to ourselves.
         return self._transfer(
             "deposit", spend=0, outputs=[], public_amount=amount, recipient=ZERO_ADDRESS, relayer=ZERO_ADDRESS,
-            fee=0, submit=submit, counterparty=depositor,
+            fee=0, submit=submit, counterparty=depositor, depositor=depositor,
         )
 
     def _submitter(self, relayer: Relayer | None, sender: str | None, fee: int) -> tuple[str, Submit]:

@@ -185,7 +185,7 @@ class Wallet:
         self.alice = Keys.from_seed(b"pool test alice".ljust(32, b"\0"))
         self.bob = Keys.from_seed(b"pool test bob".ljust(32, b"\0"))
 
-    def ext(self, recipient: str = ZERO, relayer: str = ZERO, fee: int = 0) -> ExtData:
+    def ext(self, recipient: str = ZERO, relayer: str = ZERO, fee: int = 0, depositor: str = ZERO) -> ExtData:
         return ExtData(
             recipient=recipient,
             relayer=relayer,
@@ -193,6 +193,7 @@ class Wallet:
             encrypted_outputs=(b"ciphertext 0", b"ciphertext 1"),
             chain_id=self.w3.eth.chain_id,
             pool=self.pool.address,
+            depositor=depositor,
         )
 
     def prove(
@@ -222,8 +223,7 @@ class Wallet:
         a, b, c = proof_to_evm(res.proof.to_json())
         n = shape.n_ins
         proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4 : 4 + n], sig[4 + n :])
-        ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
-        return proof, ext_t
+        return proof, ext.as_tuple()
 
     def submit(self, proof, ext_t, sender: str) -> dict:
         return send(self.w3, self.pool.functions.transact(proof, ext_t), sender=sender)
@@ -248,7 +248,7 @@ def test_deposit_transfer_withdraw(w3, chain, wallet):
     alice, bob = wallet.alice, wallet.bob
     note_a = Note(50, alice.address, 123456789, TOKEN_ID)
     outs = [note_a, Note(0, alice.address, 987654321, TOKEN_ID)]
-    proof, ext_t = wallet.prove(alice, [], outs, 50, wallet.ext())
+    proof, ext_t = wallet.prove(alice, [], outs, 50, wallet.ext(depositor=depositor))
     receipt = wallet.submit(proof, ext_t, depositor)
     print(f"\ndeposit transact gasUsed {receipt.gasUsed}")
     idx = wallet.record(proof)
@@ -277,10 +277,11 @@ def test_deposit_transfer_withdraw(w3, chain, wallet):
     # Another recipient, relayer, fee or ciphertext with the same proof: BadExtDataHash (item 22).
     other = w3.eth.accounts[5]
     for bad in [
-        (other, ext_t[1], 2, ext_t[3]),
-        (ext_t[0], other, 2, ext_t[3]),
-        (ext_t[0], ext_t[1], 3, ext_t[3]),
-        (ext_t[0], ext_t[1], 2, [b"ciphertext X", b"ciphertext 1"]),
+        (other, ext_t[1], 2, ext_t[3], ZERO),
+        (ext_t[0], other, 2, ext_t[3], ZERO),
+        (ext_t[0], ext_t[1], 3, ext_t[3], ZERO),
+        (ext_t[0], ext_t[1], 2, [b"ciphertext X", b"ciphertext 1"], ZERO),
+        (ext_t[0], ext_t[1], 2, ext_t[3], other),
     ]:
         expect_revert(pool.functions.transact(proof, bad), "BadExtDataHash(uint256,uint256)", **{"from": relayer})
     # Unknown root and zero root (item 24).
@@ -334,11 +335,11 @@ def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
     expect_revert(pool.functions.setMaximumDepositAmount(1), "NotOwner()", **{"from": stranger})
 
     outs = [Note(10**6 + 1, wallet.alice.address, 42, TOKEN_ID)]
-    proof, ext_t = wallet.prove(wallet.alice, [], outs, 10**6 + 1, wallet.ext())
+    proof, ext_t = wallet.prove(wallet.alice, [], outs, 10**6 + 1, wallet.ext(depositor=depositor))
     expect_revert(pool.functions.transact(proof, ext_t), "DepositTooLarge(uint256,uint256)", **{"from": depositor})
 
     outs = [Note(5, wallet.alice.address, 43, TOKEN_ID)]
-    proof, ext_t = wallet.prove(wallet.alice, [], outs, 5, wallet.ext())
+    proof, ext_t = wallet.prove(wallet.alice, [], outs, 5, wallet.ext(depositor=depositor))
     send(w3, pool.functions.setDepositsPaused(True), sender=owner)
     expect_revert(pool.functions.transact(proof, ext_t), "DepositsArePaused()", **{"from": depositor})
     send(w3, pool.functions.setDepositsPaused(False), sender=owner)
@@ -384,7 +385,7 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
         chain_id=w3.eth.chain_id,
         pool=pool.address,
     )
-    ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
+    ext_t = ext.as_tuple()
     root = pool.functions.getLastRoot().call()
 
     def forged(amount: int, nullifiers: list[int]):
@@ -401,7 +402,7 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
 
 def _ext_hash(recipient: str, relayer: str, fee: int, outputs: list[bytes], chain_id: int, pool: str) -> int:
     """extDataHash straight from eth-abi + Keccak, for fees ExtData itself refuses to build (>= 2^120)."""
-    encoded = abi_encode(list(EXT_DATA_TYPES), [recipient, relayer, fee, outputs, chain_id, pool])
+    encoded = abi_encode(list(EXT_DATA_TYPES), [recipient, relayer, fee, outputs, ZERO, chain_id, pool])
     return int.from_bytes(keccak256(encoded), "big") % R
 
 
@@ -425,7 +426,7 @@ def test_yes_verifier_fee_bounds(w3, chain):
         h = _ext_hash(recipient, relayer, fee, outputs, chain_id, pool.address)
         n = next(fresh)
         proof = ([0, 0], [[0, 0], [0, 0]], [0, 0], root, (R - withdrawal) % R, h, [n, n + 1], [1, 2])
-        return pool.functions.transact(proof, (recipient, relayer, fee, outputs))
+        return pool.functions.transact(proof, (recipient, relayer, fee, outputs, ZERO))
 
     def balances() -> tuple[int, int, int]:
         return tuple(token.functions.balanceOf(a).call() for a in (pool.address, recipient, relayer))
@@ -461,7 +462,7 @@ def test_relayer_gets_exactly_the_fee(w3, chain, wallet):
         return [token.functions.balanceOf(a).call() for a in (pool.address, depositor, recipient, relayer)]
 
     def run(spender, spent, outs, public_amount, fee, sender):
-        ext = wallet.ext(recipient=recipient, relayer=relayer, fee=fee)
+        ext = wallet.ext(recipient=recipient, relayer=relayer, fee=fee, depositor=sender if public_amount > 0 else ZERO)
         proof, ext_t = wallet.prove(spender, spent, outs, public_amount, ext)
         before = balances()
         wallet.submit(proof, ext_t, sender)
@@ -481,6 +482,60 @@ def test_relayer_gets_exactly_the_fee(w3, chain, wallet):
     spent = [InputNote(change, wallet.tree.path(idx[0]))]
     delta, _ = run(alice, spent, [Note(1, bob.address, 2026, TOKEN_ID)], 0, 26, relayer)
     assert delta == [-26, 0, 0, 26]
+
+
+def test_relayer_never_pays_for_a_deposit(w3, chain, wallet):
+    """SECURITY 22 (issue 11, item 12), the attack as reproduced: a relayer with an allowance left on
+    the pool (a deposit of its own that failed after approving) is handed an attacker's deposit proof.
+    On the old pool the relayer's tokens paid the attacker's note. Now the proof names its depositor
+    and only the depositor may send it: a proof naming nobody, or the attacker, reverts when the
+    relayer sends it; one naming the relayer is refused by `wallet.chain.Relayer` before it is sent;
+    the attacker's own account can still deposit. The relayer's balance and allowance never move."""
+    from wallet.chain import PoolClient, Relayer
+
+    pool, token = chain["pool"], chain["token"]
+    attacker, relayer_eth = w3.eth.accounts[8], w3.eth.accounts[9]
+    send(w3, token.functions.approve(pool.address, 10_000), sender=relayer_eth)  # the leftover allowance
+    send(w3, token.functions.mint(relayer_eth, 10_000))
+    relayer_balance = token.functions.balanceOf(relayer_eth).call()
+    send(w3, token.functions.mint(attacker, 5_000))
+    send(w3, token.functions.approve(pool.address, 5_000), sender=attacker)
+    attacker_before = token.functions.balanceOf(attacker).call()
+    relayer = Relayer(PoolClient(w3, pool.address), relayer_eth)
+
+    def relayer_state() -> tuple[int, int]:
+        return (
+            token.functions.balanceOf(relayer_eth).call(),
+            token.functions.allowance(relayer_eth, pool.address).call(),
+        )
+
+    alice = wallet.alice
+    for depositor in (ZERO, attacker):
+        note = Note(5_000, alice.address, 7000 + len(depositor), TOKEN_ID)
+        proof, ext_t = wallet.prove(alice, [], [note], 5_000, wallet.ext(depositor=depositor))
+        expect_revert(
+            pool.functions.transact(proof, ext_t), "DepositorMismatch(address,address)", **{"from": relayer_eth}
+        )
+        with pytest.raises(ValueError, match="refusing a deposit"):
+            relayer.submit(proof, ext_t)
+    note = Note(5_000, alice.address, 7100, TOKEN_ID)
+    proof, ext_t = wallet.prove(alice, [], [note], 5_000, wallet.ext(relayer=relayer_eth, depositor=relayer_eth))
+    with pytest.raises(ValueError, match="refusing a deposit"):
+        relayer.submit(proof, ext_t)
+    # A withdrawal or transfer may not name a depositor (it would be a free-floating field).
+    empty = [Note(0, alice.address, 7200, TOKEN_ID)]
+    proof_w, ext_w = wallet.prove(alice, [], empty, 0, wallet.ext(depositor=attacker))
+    expect_revert(pool.functions.transact(proof_w, ext_w), "DepositorMismatch(address,address)", **{"from": attacker})
+    assert relayer_state() == (relayer_balance, 10_000)
+
+    # The attacker's deposit from the attacker's own account: paid by the attacker.
+    note = Note(5_000, alice.address, 7300, TOKEN_ID)
+    proof, ext_t = wallet.prove(alice, [], [note], 5_000, wallet.ext(depositor=attacker))
+    wallet.submit(proof, ext_t, attacker)
+    wallet.record(proof)
+    assert token.functions.balanceOf(attacker).call() == attacker_before - 5_000
+    assert relayer_state() == (relayer_balance, 10_000)
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
 
 
 ODD_TOKEN = """
@@ -541,10 +596,11 @@ def test_odd_and_reentrant_tokens_never_double_credit(w3, chain):
             encrypted_outputs=(b"x", b"y"),
             chain_id=w3.eth.chain_id,
             pool=pool.address,
+            depositor=depositor if public_amount > 0 else ZERO,
         )
         n = next(fresh)
         proof = ([0, 0], [[0, 0], [0, 0]], [0, 0], root, public_amount % R, ext.hash(), [n, n + 1], [1, 2])
-        return pool.functions.transact(proof, (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs)))
+        return pool.functions.transact(proof, ext.as_tuple())
 
     send(w3, token.functions.setMode(1))
     expect_revert(tx(10), "TokenCallFailed()")
@@ -587,11 +643,11 @@ def test_16x2_through_the_pool(w3, chain, proof_2x2, proof_16x2):
     alice = wallet.alice
 
     n1 = Note(30, alice.address, 3001, TOKEN_ID)
-    proof, ext_t = wallet.prove(alice, [], [n1], 30, wallet.ext())
+    proof, ext_t = wallet.prove(alice, [], [n1], 30, wallet.ext(depositor=depositor))
     wallet.submit(proof, ext_t, depositor)
     i1 = wallet.record(proof)
     n2 = Note(12, alice.address, 3002, TOKEN_ID)
-    proof, ext_t = wallet.prove(alice, [], [n2], 12, wallet.ext(), circuit="transfer_16x2")
+    proof, ext_t = wallet.prove(alice, [], [n2], 12, wallet.ext(depositor=depositor), circuit="transfer_16x2")
     assert len(proof[6]) == 16
     receipt = wallet.submit(proof, ext_t, depositor)
     print(f"\n16x2 deposit transact gasUsed {receipt.gasUsed}")

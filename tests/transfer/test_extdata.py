@@ -24,20 +24,21 @@ def test_keccak_known_answers():
 
 
 def test_abi_layout_by_hand():
-    """Six head words (the bytes[] as an offset), then the array: length, two offsets, two blobs."""
+    """Seven head words (the bytes[] as an offset), then the array: length, two offsets, two blobs."""
     enc = EXT.encode()
     words = [enc[i : i + 32] for i in range(0, len(enc), 32)]
     assert words[0] == bytes(12) + b"\x11" * 20
     assert words[1] == bytes(12) + b"\x22" * 20
     assert int.from_bytes(words[2], "big") == 7
-    assert int.from_bytes(words[3], "big") == 6 * 32  # offset of encryptedOutputs
-    assert int.from_bytes(words[4], "big") == 1
-    assert words[5] == bytes(12) + b"\x33" * 20
-    assert int.from_bytes(words[6], "big") == 2  # array length
-    assert int.from_bytes(words[7], "big") == 64 and int.from_bytes(words[8], "big") == 128
-    assert int.from_bytes(words[9], "big") == 2 and words[10] == b"\x01\x02" + bytes(30)
-    assert int.from_bytes(words[11], "big") == 0
-    assert len(words) == 12
+    assert int.from_bytes(words[3], "big") == 7 * 32  # offset of encryptedOutputs
+    assert words[4] == bytes(32)  # depositor: none
+    assert int.from_bytes(words[5], "big") == 1
+    assert words[6] == bytes(12) + b"\x33" * 20
+    assert int.from_bytes(words[7], "big") == 2  # array length
+    assert int.from_bytes(words[8], "big") == 64 and int.from_bytes(words[9], "big") == 128
+    assert int.from_bytes(words[10], "big") == 2 and words[11] == b"\x01\x02" + bytes(30)
+    assert int.from_bytes(words[12], "big") == 0
+    assert len(words) == 13
     assert decode(list(EXT_DATA_TYPES), enc)[3] == (b"\x01\x02", b"")
 
 
@@ -58,6 +59,7 @@ def test_hash_binds_every_field():
         {"encrypted_outputs": (b"\x01\x03", b"")},
         {"chain_id": 2},
         {"pool": "0x" + "44" * 20},
+        {"depositor": "0x" + "44" * 20},
     ):
         assert dataclasses.replace(EXT, **change).hash() != base, change
 
@@ -68,6 +70,7 @@ def test_hash_binds_every_field():
         ({"recipient": "0x1234"}, "recipient"),
         ({"relayer": "11" * 20}, "relayer"),
         ({"pool": "0x" + "zz" * 20}, "pool"),
+        ({"depositor": "0x" + "11" * 19}, "depositor"),
         ({"fee": -1}, "fee"),
         ({"fee": 1 << 120}, "fee"),
         ({"chain_id": 0}, "chain id"),

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from eth_utils import keccak
 from wallet_fake_farm import FakeFarm
 
 from transfer.constants import SHAPES
@@ -316,3 +317,38 @@ def test_more_than_two_inputs_use_transfer_16x2(demo, w3, prover, tmp_path):
     assert r.circuit == "transfer_16x2"
     assert frank.balance() == UNIT // 2 and pool.balance_of(payee) == 11 * UNIT // 2
     assert [n.note.amount for n in frank.notes()] == [UNIT // 2]
+
+
+def test_deposit_leaves_no_allowance_behind(demo, w3, prover, tmp_path):
+    """SECURITY 22 (issue 11, item 12): the wallet approves the pool for exactly the deposit, only once
+    the proof is made, and clears the allowance when the deposit fails, so no allowance is left for
+    someone else's deposit proof to draw on. Faults done for real: a farm that does not answer (the
+    proof fails), deposits paused by the pool's owner (the transaction fails)."""
+    pool, acc = demo.pool, demo.accounts
+    grace_eth = w3.eth.accounts[6]
+    pool.send(pool.token.functions.mint(grace_eth, 10 * UNIT), acc["deployer"])
+
+    def allowance() -> int:
+        return pool.token.functions.allowance(grace_eth, pool.address).call()
+
+    assert allowance() == 0
+    dead_farm = FarmClient(f"http://127.0.0.1:{free_port()}", timeout=2.0)
+    seed = new_seed()
+    grace = new_wallet(demo, tmp_path / "grace.db", seed=seed, backend=dead_farm)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the client raises, no approval may be left
+        grace.deposit(3 * UNIT, grace_eth)
+    assert allowance() == 0
+
+    grace = new_wallet(demo, tmp_path / "grace2.db", seed=seed)
+    pool.send(pool.contract.functions.setDepositsPaused(True), acc["deployer"])
+    paused = "0x" + keccak(text="DepositsArePaused()")[:4].hex()
+    try:
+        with pytest.raises(Exception, match=paused):
+            grace.deposit(3 * UNIT, grace_eth)
+    finally:
+        pool.send(pool.contract.functions.setDepositsPaused(False), acc["deployer"])
+    assert allowance() == 0 and pool.balance_of(grace_eth) == 10 * UNIT
+
+    r = grace.deposit(3 * UNIT, grace_eth)
+    assert r.kind == "deposit" and grace.balance() == 3 * UNIT
+    assert allowance() == 0 and pool.balance_of(grace_eth) == 7 * UNIT
