@@ -7,7 +7,7 @@ import "./MerkleTreeWithHistory.sol";
 contract MerkleTreeHarness is MerkleTreeWithHistory {
     constructor(uint32 _levels, IHasher _hasher) MerkleTreeWithHistory(_levels, _hasher) {}
 
-    function insert(uint256 leaf1, uint256 leaf2) external returns (uint32) {
+    function insert(uint256 leaf1, uint256 leaf2) external returns (uint256) {
         return _insert(leaf1, leaf2);
     }
 }

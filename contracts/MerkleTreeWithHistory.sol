@@ -7,22 +7,34 @@ interface IHasher {
     function hash(uint256[2] calldata inputs) external view returns (uint256);
 }
 
-/// @title Append-only Poseidon(2) Merkle tree with a window of recent roots (twin of transfer/merkle.py).
+/// @title Append-only Poseidon(2) Merkle trees, one after another, whose every root stays known
+/// (twin of transfer/merkle.py, one tree of `levels` levels at a time).
 /// @notice Leaves go in pairs (every transfer has two outputs), so a pair is one level-1 node.
 /// Empty leaves are 0; zeros(h + 1) = Poseidon(zeros(h), zeros(h)), from the generated MerkleZeros
 /// (the constructor checks the top one against the hasher it is given).
+///
+/// Nothing can lock a note: when a tree is full the next insert starts a new, empty tree (leaf
+/// positions are numbered globally, tree * 2^levels + index), and every root any tree ever had,
+/// the last root of each full tree included, stays a known root for ever. So a full tree never
+/// blocks a withdrawal, and no number of transactions can push out the root a pending proof was
+/// made against (a window of the last N roots could be flushed by N cheap transactions). Keeping
+/// every root costs one storage slot per insert; nothing else needs them to expire: a root is a
+/// past state of an append-only tree, and nullifiers (ShieldedPool) are global across trees.
 contract MerkleTreeWithHistory {
-    uint256 public constant ROOT_HISTORY_SIZE = 100;
-
     IHasher public immutable hasher;
     uint32 public immutable levels;
 
     uint256[] public filledSubtrees;
-    uint256[ROOT_HISTORY_SIZE] public roots;
-    uint32 public currentRootIndex;
+    /// @notice Every root a tree has had, the current one and each full tree's last included.
+    mapping(uint256 => bool) public knownRoots;
+    uint256 internal currentRoot;
+    /// @notice The tree leaves go into (0 for the first); a full tree is followed by the next one.
+    uint32 public currentTree;
+    /// @notice Position of the next leaf inside the current tree (2^levels when it is full).
     uint32 public nextIndex;
 
-    error TreeFull(uint32 nextIndex, uint32 capacity);
+    event NewTree(uint256 indexed tree, uint256 previousFinalRoot);
+
     error HasherMismatch(uint256 expected, uint256 got);
 
     constructor(uint32 _levels, IHasher _hasher) {
@@ -36,7 +48,8 @@ contract MerkleTreeWithHistory {
         uint256 below = MerkleZeros.zeros(_levels - 1);
         uint256 got = _hasher.hash([below, below]);
         if (got != top) revert HasherMismatch(top, got);
-        roots[0] = top;
+        currentRoot = top;
+        knownRoots[top] = true;
     }
 
     /// @notice The root of an empty subtree of the given height (0 for a leaf).
@@ -48,11 +61,20 @@ contract MerkleTreeWithHistory {
         return hasher.hash([left, right]);
     }
 
-    /// @dev Inserts leaves (leaf1, leaf2) at nextIndex, nextIndex + 1; returns the index of leaf1.
-    function _insert(uint256 leaf1, uint256 leaf2) internal returns (uint32 index) {
+    /// @dev Inserts leaves (leaf1, leaf2) as the next pair; returns leaf1's global position
+    /// currentTree * 2^levels + index. A full tree is followed by a new one, whose first insert this is.
+    function _insert(uint256 leaf1, uint256 leaf2) internal returns (uint256 position) {
         uint32 _nextIndex = nextIndex;
-        uint32 capacity = uint32(1) << levels;
-        if (_nextIndex > capacity - 2) revert TreeFull(_nextIndex, capacity);
+        uint32 tree = currentTree;
+        if (_nextIndex == uint32(1) << levels) {
+            // The current tree is full; its last root stays known (knownRoots) for ever.
+            tree += 1;
+            currentTree = tree;
+            _nextIndex = 0;
+            emit NewTree(tree, currentRoot);
+        }
+        // filledSubtrees needs no reset for a new tree: a left sibling is always written by an
+        // earlier insert of the same tree before a right one reads it.
         uint32 currentIndex = _nextIndex / 2;
         uint256 node = hashLeftRight(leaf1, leaf2);
         for (uint32 i = 1; i < levels; i++) {
@@ -64,27 +86,19 @@ contract MerkleTreeWithHistory {
             }
             currentIndex /= 2;
         }
-        uint32 newRootIndex = uint32((currentRootIndex + 1) % ROOT_HISTORY_SIZE);
-        currentRootIndex = newRootIndex;
-        roots[newRootIndex] = node;
+        currentRoot = node;
+        knownRoots[node] = true;
         nextIndex = _nextIndex + 2;
-        return _nextIndex;
+        return (uint256(tree) << levels) | _nextIndex;
     }
 
-    /// @notice Whether `root` is one of the last ROOT_HISTORY_SIZE roots. Zero is never known.
+    /// @notice Whether `root` is a root some tree of this contract has had. Zero is never known.
     function isKnownRoot(uint256 root) public view returns (bool) {
-        if (root == 0) return false;
-        uint32 _current = currentRootIndex;
-        uint32 i = _current;
-        do {
-            if (root == roots[i]) return true;
-            if (i == 0) i = uint32(ROOT_HISTORY_SIZE);
-            i--;
-        } while (i != _current);
-        return false;
+        return root != 0 && knownRoots[root];
     }
 
+    /// @notice The current tree's root.
     function getLastRoot() public view returns (uint256) {
-        return roots[currentRootIndex];
+        return currentRoot;
     }
 }

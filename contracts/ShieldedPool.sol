@@ -176,7 +176,7 @@ contract ShieldedPool is MerkleTreeWithHistory {
         for (uint256 i = 0; i < nIns; i++) {
             emit NewNullifier(proof.inputNullifiers[i]);
         }
-        uint32 index = _insert(proof.outputCommitments[0], proof.outputCommitments[1]);
+        uint256 index = _insert(proof.outputCommitments[0], proof.outputCommitments[1]);
         emit NewCommitment(proof.outputCommitments[0], index, extData.encryptedOutputs[0]);
         emit NewCommitment(proof.outputCommitments[1], index + 1, extData.encryptedOutputs[1]);
 

@@ -86,17 +86,34 @@ def test_empty_root_matches_python(chain):
     assert not pool.functions.isKnownRoot(0).call()
 
 
-def test_small_tree_history_and_full(w3, chain):
+def test_small_tree_fills_and_a_new_one_follows(w3, chain):
+    """SECURITY 24 (issue 11, item 13) on a depth-3 harness tree filled for real: each root equals the
+    Python twin's; when the tree is full the next insert starts tree 1 at global position 8 (NewTree
+    names the full tree's last root), every earlier root, the full tree's last one included, stays
+    known, and the new tree's roots are the twin's for a fresh tree."""
     tree = deploy(w3, _artifact("MerkleTreeHarness"), 3, chain["hasher"].address)
     py = MerkleTree(3)
-    first_root = tree.functions.getLastRoot().call()
+    seen = [tree.functions.getLastRoot().call()]
     for k in range(4):
+        assert tree.functions.insert(10 + 2 * k, 11 + 2 * k).call() == 2 * k
         send(w3, tree.functions.insert(10 + 2 * k, 11 + 2 * k))
         py.insert(10 + 2 * k)
         py.insert(11 + 2 * k)
         assert tree.functions.getLastRoot().call() == py.root
-    assert tree.functions.isKnownRoot(first_root).call()
-    expect_revert(tree.functions.insert(1, 2), "TreeFull(uint32,uint32)")
+        seen.append(py.root)
+    assert (tree.functions.currentTree().call(), tree.functions.nextIndex().call()) == (0, 8)
+    final = py.root
+    assert tree.functions.insert(1, 2).call() == 8  # full: the next pair opens tree 1
+    receipt = send(w3, tree.functions.insert(1, 2))
+    events = tree.events.NewTree().process_receipt(receipt)
+    assert [(e.args.tree, e.args.previousFinalRoot) for e in events] == [(1, final)]
+    py1 = MerkleTree(3)
+    py1.insert(1)
+    py1.insert(2)
+    assert tree.functions.getLastRoot().call() == py1.root
+    assert (tree.functions.currentTree().call(), tree.functions.nextIndex().call()) == (1, 2)
+    assert all(tree.functions.isKnownRoot(r).call() for r in seen)
+    assert not tree.functions.isKnownRoot(0).call() and not tree.functions.isKnownRoot(12345).call()
 
 
 class _Creation:
@@ -160,16 +177,18 @@ def test_pool_refuses_a_depth_other_than_its_verifiers(w3, chain, proof_2x2):
         solidity_verifier(proof_2x2["vkey"], levels=0)
 
 
-@anvil_only  # 100 transactions of 8 Poseidon calls: ~2 min on py-evm
-def test_root_leaves_history_window(w3, chain):
-    tree = deploy(w3, _artifact("MerkleTreeHarness"), 8, chain["hasher"].address)
-    size = tree.functions.ROOT_HISTORY_SIZE().call()
-    first = tree.functions.getLastRoot().call()
-    for k in range(size - 1):
+@anvil_only  # 130 transactions: fast on anvil, minutes on py-evm
+def test_no_number_of_inserts_flushes_a_root(w3, chain):
+    """SECURITY 24 (issue 11, item 13): the old pool kept the last 100 roots, so 100 cheap transfers
+    pushed out the root of every pending proof. Now every root stays known: after 130 inserts into a
+    depth-2 tree (65 trees filled one after another) the first root and every later one are known."""
+    tree = deploy(w3, _artifact("MerkleTreeHarness"), 2, chain["hasher"].address)
+    seen = [tree.functions.getLastRoot().call()]
+    for k in range(130):
         send(w3, tree.functions.insert(k + 1, k + 1))
-    assert tree.functions.isKnownRoot(first).call()
-    send(w3, tree.functions.insert(7, 7))
-    assert not tree.functions.isKnownRoot(first).call()
+        seen.append(tree.functions.getLastRoot().call())
+    assert tree.functions.currentTree().call() == 64 and tree.functions.nextIndex().call() == 4
+    assert all(tree.functions.isKnownRoot(r).call() for r in seen)
 
 
 # --- pool flows -----------------------------------------------------------------------------------
@@ -356,22 +375,25 @@ def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
     assert names == {"transact", "setMaximumDepositAmount", "setDepositsPaused", "transferOwnership"}
 
 
-YES_VERIFIER = f"""
+def _yes_verifier(levels: int = SMALL_LEVELS) -> dict:
+    """A verifier that accepts every proof, marked for a tree of `levels` levels."""
+    src = f"""
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;
 contract YesVerifier {{
-    uint256 public constant LEVELS = {SMALL_LEVELS};
+    uint256 public constant LEVELS = {levels};
     uint256 public constant N_PUBLIC = 8;
     function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[8] calldata)
         external pure returns (bool) {{ return true; }}
 }}
 """
+    return compile_source(src)["YesVerifier"]
 
 
 def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
     """Item 25: even if every proof verified, withdrawals are bounded by the pool's own balance."""
     token = chain["token"]
-    yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
+    yes = deploy(w3, _yes_verifier())
     pool = deploy(
         w3, _artifact("ShieldedPool"), SMALL_LEVELS, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
     )
@@ -400,6 +422,53 @@ def test_yes_verifier_cannot_pay_out_more_than_held(w3, chain):
     expect_revert(pool.functions.transact(forged(0, [7, 7]), ext_t), "NullifierSpent(uint256)")
 
 
+def test_full_tree_never_blocks_a_withdrawal(w3, chain):
+    """SECURITY 24 (issue 11, item 13) through the pool (a yes-verifier pool of depth 2, filled for
+    real by transacts): after the tree fills, withdrawals against its last root still pay out, now
+    and after later trees have grown; their leaves open tree 1 at global position 4; a nullifier
+    spent in tree 0 stays spent in every later tree."""
+    token = deploy(w3, _artifact("TestToken"))
+    yes = deploy(w3, _yes_verifier(2))
+    pool = deploy(w3, _artifact("ShieldedPool"), 2, chain["hasher"].address, token.address, yes.address, ZERO, 10**6)
+    depositor, recipient = w3.eth.accounts[1], w3.eth.accounts[8]
+    send(w3, token.functions.mint(depositor, 100))
+    send(w3, token.functions.approve(pool.address, 100), sender=depositor)
+    fresh = iter(range(5000, 6000, 2))
+
+    def tx(public_amount: int, root: int, nullifiers: list[int] | None = None):
+        ext = ExtData(
+            recipient=recipient if public_amount < 0 else ZERO,
+            relayer=ZERO,
+            fee=0,
+            encrypted_outputs=(b"x", b"y"),
+            chain_id=w3.eth.chain_id,
+            pool=pool.address,
+            depositor=depositor if public_amount > 0 else ZERO,
+        )
+        n = next(fresh)
+        nullifiers = nullifiers or [n, n + 1]
+        proof = ([0, 0], [[0, 0], [0, 0]], [0, 0], root, public_amount % R, ext.hash(), nullifiers, [n, n + 1])
+        return pool.functions.transact(proof, ext.as_tuple())
+
+    def root() -> int:
+        return pool.functions.getLastRoot().call()
+
+    send(w3, tx(60, root()), sender=depositor)
+    send(w3, tx(40, root()), sender=depositor)  # leaves 2, 3: tree 0 is full
+    final = root()
+    assert (pool.functions.currentTree().call(), pool.functions.nextIndex().call()) == (0, 4)
+    receipt = send(w3, tx(-10, final, [1, 2]))  # a withdrawal against the full tree's root
+    events = pool.events.NewCommitment().process_receipt(receipt, errors=pytest.importorskip("web3.logs").DISCARD)
+    assert [e.args.index for e in events] == [4, 5]
+    assert pool.functions.currentTree().call() == 1
+    for _ in range(3):  # trees 1 and 2 fill up; tree 0's last root is still known
+        send(w3, tx(-1, root()))
+    assert (pool.functions.currentTree().call(), pool.functions.nextIndex().call()) == (2, 4)
+    send(w3, tx(-10, final))
+    assert token.functions.balanceOf(recipient).call() == 23
+    expect_revert(tx(-1, root(), [2, 3]), "NullifierSpent(uint256)")  # spent while tree 0 was current
+
+
 def _ext_hash(recipient: str, relayer: str, fee: int, outputs: list[bytes], chain_id: int, pool: str) -> int:
     """extDataHash straight from eth-abi + Keccak, for fees ExtData itself refuses to build (>= 2^120)."""
     encoded = abi_encode(list(EXT_DATA_TYPES), [recipient, relayer, fee, outputs, ZERO, chain_id, pool])
@@ -411,7 +480,7 @@ def test_yes_verifier_fee_bounds(w3, chain):
     what the pool holds, alone or with a withdrawal, reverts and moves nothing; the relayer gets
     exactly the fee and the recipient exactly the withdrawal."""
     token = deploy(w3, _artifact("TestToken"))
-    yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
+    yes = deploy(w3, _yes_verifier())
     pool = deploy(
         w3, _artifact("ShieldedPool"), SMALL_LEVELS, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
     )
@@ -578,7 +647,7 @@ contract OddToken {
 def test_odd_and_reentrant_tokens_never_double_credit(w3, chain):
     """Item 26 with a yes-verifier pool: false returns and fee-on-transfer deposits revert, no-return
     tokens work, and a token re-entering transact is stopped by the guard (the whole call reverts)."""
-    yes = deploy(w3, compile_source(YES_VERIFIER)["YesVerifier"])
+    yes = deploy(w3, _yes_verifier())
     token = deploy(w3, compile_source(ODD_TOKEN)["OddToken"])
     pool = deploy(
         w3, _artifact("ShieldedPool"), SMALL_LEVELS, chain["hasher"].address, token.address, yes.address, ZERO, 10**6
