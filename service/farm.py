@@ -30,6 +30,7 @@ class Farm:
         self.celery = make_celery(settings)
         self.metrics = Metrics()
         self.jobs = Jobs(settings, store, self.publish)
+        self.jobs.metrics = self.metrics
         self.dispatcher = WebhookDispatcher(
             self._on_delivery, deliver_kwargs={"allow_private": settings.webhook_allow_private})
         self.sweeper = Sweeper(store, settings, self.publish, on_finished=self._on_finished)

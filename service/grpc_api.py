@@ -42,6 +42,8 @@ log = logging.getLogger("hush.service.grpc")
 
 API_KEY_HEADER = "x-api-key"
 RETRY_AFTER_HEADER = "retry-after"
+RULE_HEADER = "hush-rule"
+"""Trailing metadata of an INVALID_ARGUMENT for inputs that break a rule of the circuit: the rule's name."""
 WATCH_SLICE_S = 1.0
 """Longest single wait on the jobs layer inside Watch: how long a cancelled stream may hold its thread."""
 DEFAULT_BUDGET_S = 5.0
@@ -69,6 +71,7 @@ class JobsAPI(Protocol):
         idempotency_key: str | None = None,
         deadline_s: float | None = None,
         webhook_url: str | None = None,
+        deadline_cap_s: float | None = None,
     ) -> Job: ...
 
     def get(self, principal: Principal, job_id: str) -> Job: ...
@@ -88,7 +91,7 @@ def job_to_pb(job: Job) -> Any:
         deadline=job.deadline,
         attempts=job.attempts,
         transitions=[
-            hush_pb2.Transition(state=_STATE_TO_PB[t.state], at=t.at, detail=t.detail) for t in job.transitions
+            hush_pb2.Transition(state=_STATE_TO_PB[t.state], at=t.at, detail=t.public_detail) for t in job.transitions
         ],
     )
     if job.state is JobState.SUCCEEDED:
@@ -181,14 +184,24 @@ class _Servicer(hush_pb2_grpc.ProverServicer):
         except Exception as exc:  # noqa: BLE001 - the boundary: nothing unexpected leaks to the caller
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("grpc %s failed with %s (message withheld)\n%s", method, type(exc).__name__, frames)
+            metrics = getattr(self._jobs, "metrics", None)
+            if metrics is not None:
+                metrics.refusals.labels("grpc", "INTERNAL", "Internal").inc()
             context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
-    @staticmethod
-    def _abort(context: grpc.ServicerContext, method: str, exc: FarmError) -> NoReturn:
+    def _abort(self, context: grpc.ServicerContext, method: str, exc: FarmError) -> NoReturn:
+        metrics = getattr(self._jobs, "metrics", None)
         code = getattr(grpc.StatusCode, exc.grpc_code, grpc.StatusCode.INTERNAL)
+        trailing = []
         if exc.retry_after is not None:
-            context.set_trailing_metadata(((RETRY_AFTER_HEADER, _format_seconds(exc.retry_after)),))
+            trailing.append((RETRY_AFTER_HEADER, _format_seconds(exc.retry_after)))
+        if exc.rule is not None:
+            trailing.append((RULE_HEADER, exc.rule))
+        if trailing:
+            context.set_trailing_metadata(tuple(trailing))
         log.info("grpc %s -> %s (%s)", method, code.name, type(exc).__name__)
+        if metrics is not None:
+            metrics.refusals.labels("grpc", code.name, type(exc).__name__).inc()
         context.abort(code, str(exc))
         raise AssertionError("unreachable: context.abort raises")
 
@@ -211,8 +224,9 @@ class _Servicer(hush_pb2_grpc.ProverServicer):
             if deadline_s is not None and not (math.isfinite(deadline_s) and deadline_s > 0):
                 raise BadRequest(f"deadline_s must be a positive number of seconds, got {deadline_s}")
             remaining = _time_remaining(context)
+            cap = None
             if remaining is not None and remaining < (self._budget_s if deadline_s is None else deadline_s):
-                deadline_s = remaining  # the caller stops waiting sooner than the job would be due
+                cap = remaining  # the caller stops waiting sooner than the job would be due
             job = self._jobs.submit(
                 principal,
                 request.circuit,
@@ -220,6 +234,7 @@ class _Servicer(hush_pb2_grpc.ProverServicer):
                 idempotency_key=request.idempotency_key if request.HasField("idempotency_key") else None,
                 deadline_s=deadline_s,
                 webhook_url=request.webhook_url if request.HasField("webhook_url") else None,
+                deadline_cap_s=cap,
             )
             return job_to_pb(job)
 

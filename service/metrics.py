@@ -2,6 +2,8 @@
 
 Per-stage latency comes from the timings each worker records with a successful job; the sweeper
 observes every finished job once. Queue depth and live workers are read from the store at scrape.
+Every refused request (REST 4xx/5xx and gRPC errors: 401, 404, 409, 413, 422, 429, 503...) is counted
+in hush_refusals_total{api, status, code}, with the status and the error kind (Unauthorized, RateLimited...).
 """
 
 from __future__ import annotations
@@ -28,5 +30,7 @@ class Metrics:
                                buckets=BUCKETS, registry=r)
         self.queue_depth = Gauge("hush_queue_depth", "Queued or proving jobs", ["circuit"], registry=r)
         self.workers = Gauge("hush_live_workers", "Worker processes with a recent heartbeat", ["circuit"], registry=r)
+        self.refusals = Counter("hush_refusals_total", "Requests refused (4xx/5xx; gRPC status codes), by API, "
+                                "status and kind", ["api", "status", "code"], registry=r)
         self.webhooks = Counter("hush_webhook_deliveries_total", "Webhook deliveries by outcome", ["outcome"],
                                 registry=r)

@@ -5,6 +5,7 @@ REST (`service.rest`) and gRPC (`service.grpc_api`) are two views of one jobs la
 
     error              REST        gRPC
     BadRequest         422         INVALID_ARGUMENT
+    BrokenRule         422         INVALID_ARGUMENT  + the rule's name: REST "rule", gRPC metadata hush-rule
     Unauthorized       401         UNAUTHENTICATED
     NotFound           404         NOT_FOUND
     Conflict           409         ALREADY_EXISTS    (idempotency key reused with other inputs)
@@ -19,6 +20,7 @@ This module imports nothing heavy: the API process must never import the prover.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,12 +59,25 @@ def is_legal(old: JobState, new: JobState) -> bool:
     return new in LEGAL[old]
 
 
+_WORKER_ID = re.compile(r"\b(by |worker )[A-Za-z0-9._-]+(?::[A-Za-z0-9._-]+)*:\d+(?::[A-Za-z0-9._-]+)*")
+
+
+def public_detail(detail: str) -> str:
+    """A transition's detail as clients see it: worker ids (host name and PID) replaced by "a worker" or
+    "the worker". The store keeps them for operators; a client has no use for the farm's host names."""
+    return _WORKER_ID.sub(lambda m: "by a worker" if m.group(1) == "by " else "the worker", detail)
+
+
 @dataclass(frozen=True)
 class Transition:
     state: JobState
     at: float
     """Unix time, seconds."""
     detail: str = ""
+
+    @property
+    def public_detail(self) -> str:
+        return public_detail(self.detail)
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,7 @@ class Job:
             "created_at": self.created_at,
             "deadline": self.deadline,
             "attempts": self.attempts,
-            "transitions": [{"state": t.state.value, "at": t.at, "detail": t.detail} for t in self.transitions],
+            "transitions": [{"state": t.state.value, "at": t.at, "detail": t.public_detail} for t in self.transitions],
         }
         if self.state is JobState.SUCCEEDED:
             out |= {
@@ -153,11 +168,21 @@ class FarmError(Exception):
     http_status = 500
     grpc_code = "INTERNAL"
     retry_after: float | None = None
+    rule: str | None = None
+    """For BrokenRule: the rule of the transfer circuit the inputs break (REST `rule`, gRPC metadata `hush-rule`)."""
 
 
 class BadRequest(FarmError):
     http_status = 422
     grpc_code = "INVALID_ARGUMENT"
+
+
+class BrokenRule(BadRequest):
+    """Inputs of the right shape that break a rule of the circuit (transfer.rules): named, no value shown."""
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class Unauthorized(FarmError):

@@ -43,7 +43,12 @@ Signer = Callable[[int], Signature]
 
 
 class TransferInputError(ValueError):
-    """Inputs the transfer circuit would reject (or that are not field elements)."""
+    """Inputs the transfer circuit would reject (or that are not field elements). `rule` names the rule of
+    `transfer.rules.RULES` they break (None for a malformed argument); such messages carry no value."""
+
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ def encode_public_amount(x: int) -> int:
     if isinstance(x, bool) or not isinstance(x, int):
         raise TransferInputError(f"public amount: expected a signed int, got {type(x).__name__} {x!r}")
     if not MIN_PUBLIC_AMOUNT <= x <= MAX_PUBLIC_AMOUNT:
-        raise TransferInputError(f"public amount: expected an int in [-2^{AMOUNT_BITS}, 2^{AMOUNT_BITS}), got {x}")
+        raise TransferInputError(f"the transfer breaks the range rule: public amount outside "
+                                 f"[-2^{AMOUNT_BITS}, 2^{AMOUNT_BITS})", rule="range")
     return x % R
 
 
@@ -196,7 +202,8 @@ def build_transfer_inputs(
     owner = authorizing_key.address
     token_ids = {n.note.token_id for n in inputs} | {n.token_id for n in outputs}
     if len(token_ids) != 1:
-        raise TransferInputError(f"all notes of a transfer must carry one token id, got {sorted(token_ids)}")
+        raise TransferInputError(f"the transfer breaks the token rule: its notes carry {len(token_ids)} different "
+                                 "tokens, a transfer moves one", rule="token")
     token_id = token_ids.pop()
 
     ins = list(inputs)
@@ -212,7 +219,8 @@ def build_transfer_inputs(
     for i, item in enumerate(ins):
         note, path = item.note, item.path
         if note.owner != owner:
-            raise TransferInputError(f"input {i}: note owner {note.owner} is not the spender's address {owner}")
+            raise TransferInputError(f"the transfer breaks the membership rule: input {i} is a note of another owner",
+                                     rule="membership")
         if path.levels != levels:
             raise TransferInputError(f"input {i}: path has {path.levels} elements, the tree has {levels} levels")
         if (
@@ -220,25 +228,27 @@ def build_transfer_inputs(
             or not isinstance(path.leaf_index, int)
             or not 0 <= path.leaf_index < 1 << levels
         ):
-            raise TransferInputError(f"input {i}: leaf index must be in [0, 2^{levels}), got {path.leaf_index!r}")
+            raise TransferInputError(
+                f"the transfer breaks the range rule: input {i} leaf index outside [0, 2^{levels})", rule="range")
         for k, e in enumerate(path.path_elements):
             _field(f"input {i} path element {k}", e)
         cm = note.commitment
         if note.amount != 0 and root_from_path(cm, path) != root:
             raise TransferInputError(
-                f"input {i}: note (amount {note.amount}) is not in the tree at leaf {path.leaf_index} under root {root}"
+                f"the transfer breaks the membership rule: input {i} is not in the tree under the root at its leaf",
+                rule="membership",
             )
         nullifiers.append(note.nullifier(nk, path.leaf_index))
     if len(set(nullifiers)) != len(nullifiers):
-        raise TransferInputError("the same note is spent twice in this transfer (repeated nullifier)")
+        raise TransferInputError("the transfer breaks the nullifier rule: the same note is spent twice (repeated "
+                                 "nullifier)", rule="nullifier")
 
     commitments = [n.commitment for n in outs]
     total_in = sum(x.note.amount for x in ins)
     total_out = sum(n.amount for n in outs)
     if total_in + public_amount != total_out + fee:
         raise TransferInputError(
-            f"amounts do not balance: inputs {total_in} + public amount {public_amount} != "
-            f"outputs {total_out} + fee {fee}"
+            "the transfer breaks the conservation rule: inputs + public amount != outputs + fee", rule="conservation"
         )
 
     signals = [root, public_field, fee, ext_data.hash(), *nullifiers, *commitments]
@@ -246,8 +256,9 @@ def build_transfer_inputs(
     signature = signer(message)
     try:
         verify(authorizing_key.public_key, message, signature)
-    except SignatureError as e:
-        raise TransferInputError(f"the signer's signature does not verify under the spending key: {e}") from None
+    except SignatureError:
+        raise TransferInputError("the transfer breaks the signature rule: the signer's signature does not verify "
+                                 "under the spending key", rule="signature") from None
 
     raw = {
         "root": root,
@@ -270,4 +281,11 @@ def build_transfer_inputs(
         "outBlinding": [n.blinding for n in outs],
     }
     validate_circuit_inputs(raw, shape)  # belt and braces: shapes and ranges of the final dict
-    return {k: _dec(v) for k, v in raw.items()}
+    out = {k: _dec(v) for k, v in raw.items()}
+    from .rules import RuleError, check_rules
+
+    try:  # the whole statement, as the farm checks it before proving: the same rule names on both sides
+        check_rules(out, shape)
+    except RuleError as e:
+        raise TransferInputError(str(e), rule=e.rule) from None
+    return out

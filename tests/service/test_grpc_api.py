@@ -116,8 +116,11 @@ class FakeJobs:
         idempotency_key: str | None = None,
         deadline_s: float | None = None,
         webhook_url: str | None = None,
+        deadline_cap_s: float | None = None,
     ) -> Job:
         self._raise_planted("submit")
+        if deadline_cap_s is not None:  # the job is due at the call's deadline (the request keeps its deadline_s)
+            deadline_s = deadline_cap_s
         self.calls.append(("submit", principal.key_id, circuit, inputs, idempotency_key, deadline_s, webhook_url))
         if circuit != CIRCUIT.id:
             raise BadRequest(f"unknown circuit {circuit!r}; expected one of ['{CIRCUIT.id}']")
@@ -771,12 +774,11 @@ def test_make_grpc_server_binds_its_address_exclusively(fake: FakeJobs) -> None:
 
 def test_over_the_real_jobs_layer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """service.jobs.Jobs with its store (the broker a list, no worker process): the two views agree."""
+    from canary import canary_inputs
     from farmkit import FakeFarm, make_settings
 
-    from transfer.example import example_transfer
-
     caplog.set_level("DEBUG")
-    inputs = {**example_transfer("transfer_2x2").inputs, "nullifyingKey": CANARY}
+    inputs = canary_inputs(CANARY)  # a valid transfer carrying the canary as a blinding
     ff = FakeFarm(make_settings(tmp_path), live_worker=False)
     server = make_grpc_server(ff.farm.jobs, None)
     port = server.add_insecure_port("127.0.0.1:0")

@@ -5,8 +5,6 @@ SECURITY #32 (422 before enqueue), #33 (body limits), #34 (limits answer 429/503
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import logging
 import threading
@@ -14,22 +12,19 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from canary import canary_inputs
 from farmkit import FakeFarm, make_settings
 
 from bn254.constants import R
 from service.auth import hash_api_key, new_api_key
 from service.model import JobState
 from service.store import metadata
-from transfer.example import example_transfer
 
 CANARY = "4242424242424242424242424242424242424242424242424242"
 
 
-@functools.cache
 def inputs() -> dict:
-    d = copy.deepcopy(example_transfer("transfer_2x2").inputs)
-    d["nullifyingKey"] = CANARY  # a secret the farm must never write down or echo
-    return d
+    return canary_inputs(CANARY)  # a valid transfer with a secret the farm must never write down or echo
 
 
 def body(**kw) -> dict:

@@ -160,14 +160,25 @@ def test_builder_reproduces_example(ex):
     assert again == ex.inputs
 
 
+def _rule(exc: pytest.ExceptionInfo, rule: str, ex) -> None:
+    """The builder names the rule (issue 11 item 10) and no amount, blinding or key of the transfer."""
+    assert exc.value.rule == rule
+    assert f"breaks the {rule} rule" in str(exc.value)
+    secrets = {str(n.note.blinding) for n in ex.spent} | {str(n.blinding) for n in ex.outputs}
+    secrets |= {str(ex.alice.address), str(ex.tree.root), str(ex.alice.nk)}
+    assert not any(s in str(exc.value) for s in secrets), str(exc.value)
+
+
 def test_builder_rejects_unbalanced(ex):
-    with pytest.raises(TransferInputError, match="do not balance"):
+    with pytest.raises(TransferInputError, match="conservation") as e:
         _build(ex, public_amount=-9)
+    _rule(e, "conservation", ex)
 
 
 def test_builder_rejects_public_amount_out_of_range(ex):
-    with pytest.raises(TransferInputError, match="public amount"):
+    with pytest.raises(TransferInputError, match="public amount") as e:
         _build(ex, public_amount=-(1 << B) - 1)
+    _rule(e, "range", ex)
 
 
 def test_builder_rejects_root_out_of_field(ex):
@@ -176,15 +187,17 @@ def test_builder_rejects_root_out_of_field(ex):
 
 
 def test_builder_rejects_note_not_in_tree(ex):
-    with pytest.raises(TransferInputError, match="not in the tree"):
+    with pytest.raises(TransferInputError, match="not in the tree") as e:
         _build(ex, root=(ex.tree.root + 1) % R)
+    _rule(e, "membership", ex)
 
 
 def test_builder_rejects_leaf_index_beyond_depth(ex):
     item = ex.spent[0]
     bad = InputNote(item.note, MerklePath(item.path.leaf_index + (1 << 24), item.path.path_elements))
-    with pytest.raises(TransferInputError, match=r"leaf index must be in \[0, 2\^24\)"):
+    with pytest.raises(TransferInputError, match=r"leaf index outside \[0, 2\^24\)") as e:
         _build(ex, inputs=[bad, ex.spent[1]])
+    _rule(e, "range", ex)
 
 
 def test_builder_rejects_same_note_twice(ex):
@@ -193,27 +206,31 @@ def test_builder_rejects_same_note_twice(ex):
         dataclasses.replace(ex.outputs[0], amount=ex.outputs[0].amount + a.note.amount - ex.spent[1].note.amount),
         ex.outputs[1],
     ]
-    with pytest.raises(TransferInputError, match="spent twice"):
+    with pytest.raises(TransferInputError, match="spent twice") as e:
         _build(ex, inputs=[a, a], outputs=out)
+    _rule(e, "nullifier", ex)
 
 
 def test_builder_rejects_foreign_note(ex):
     item = ex.spent[0]
     foreign = InputNote(dataclasses.replace(item.note, owner=ex.bob.address), item.path)
-    with pytest.raises(TransferInputError, match="is not the spender's address"):
+    with pytest.raises(TransferInputError, match="a note of another owner") as e:
         _build(ex, inputs=[foreign, ex.spent[1]])
+    _rule(e, "membership", ex)
 
 
 def test_builder_rejects_mixed_tokens(ex):
     out = [dataclasses.replace(ex.outputs[0], token_id=2), ex.outputs[1]]
-    with pytest.raises(TransferInputError, match="one token id"):
+    with pytest.raises(TransferInputError, match="different tokens") as e:
         _build(ex, outputs=out)
+    _rule(e, "token", ex)
 
 
 def test_builder_rejects_wrong_signer(ex):
     mallory = PrivateKey(b"m" * 32)
-    with pytest.raises(TransferInputError, match="does not verify"):
+    with pytest.raises(TransferInputError, match="does not verify") as e:
         _build(ex, signer=mallory.sign)
+    _rule(e, "signature", ex)
 
 
 def test_builder_rejects_too_many_notes(ex):
