@@ -33,17 +33,25 @@ _PREFIX = "JOB_STATE_"
 class GrpcCallError(Exception):
     """A call the server (or grpc) refused: `code` is a grpc.StatusCode, `retry_after` seconds or None."""
 
-    def __init__(self, method: str, code: grpc.StatusCode, details: str, retry_after: float | None = None) -> None:
+    def __init__(self, method: str, code: grpc.StatusCode, details: str, retry_after: float | None = None,
+                 rule: str | None = None) -> None:
         super().__init__(f"{method}: {code.name}: {details}")
         self.method = method
         self.code = code
         self.details = details
         self.retry_after = retry_after
+        self.rule = rule
+        """INVALID_ARGUMENT for inputs that break a rule of the circuit: its name (trailing metadata hush-rule)."""
 
     @property
     def retryable(self) -> bool:
         """Worth trying again later (after retry_after when given)."""
         return self.code in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE)
+
+
+def _rule(err: grpc.RpcError) -> str | None:
+    trailing = err.trailing_metadata() if isinstance(err, grpc.Call) else None
+    return next((str(value) for key, value in trailing or () if key == "hush-rule"), None)
 
 
 def _retry_after(err: grpc.RpcError) -> float | None:
@@ -59,7 +67,7 @@ def _retry_after(err: grpc.RpcError) -> float | None:
 
 def _call_error(method: str, err: grpc.RpcError) -> GrpcCallError:
     if isinstance(err, grpc.Call):
-        return GrpcCallError(method, err.code(), err.details() or "", _retry_after(err))
+        return GrpcCallError(method, err.code(), err.details() or "", _retry_after(err), _rule(err))
     return GrpcCallError(method, grpc.StatusCode.UNKNOWN, str(err))
 
 

@@ -368,3 +368,30 @@ def _serve_docs(app: FastAPI) -> None:
                                    swagger_js_url="/docs/assets/swagger-ui-bundle.js",
                                    swagger_css_url="/docs/assets/swagger-ui.css",
                                    swagger_favicon_url="/docs/assets/favicon-32x32.png")
+
+
+def _json_400_protocol() -> type:
+    """uvicorn's h11 protocol, answering a request it cannot parse (a bad Content-Length, a broken request
+    line) with the API's error shape instead of its text/plain "Invalid HTTP request received."."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class JsonErrorsH11Protocol(H11Protocol):
+        def send_400_response(self, msg: str) -> None:
+            body = json.dumps({"error": "the request is not valid HTTP/1.1 (request line, a header or the "
+                               "Content-Length)", "code": "BadRequest"}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                       (b"connection", b"close")]
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                          h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
+    return JsonErrorsH11Protocol
+
+
+def uvicorn_config(app: FastAPI, host: str, port: int, **kw: Any) -> Any:
+    """The uvicorn.Config the API runs under: h11 with the API's error shape for unparsable requests."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, http=_json_400_protocol(), **kw)

@@ -61,7 +61,7 @@ def run_api(settings: Settings, *, ready: threading.Event | None = None, stop: t
 
     from .farm import Farm
     from .grpc_api import make_grpc_server
-    from .rest import make_app
+    from .rest import make_app, uvicorn_config
 
     farm = Farm.from_settings(settings)
     farm.start()
@@ -69,7 +69,7 @@ def run_api(settings: Settings, *, ready: threading.Event | None = None, stop: t
                                    max_message_bytes=settings.max_body_bytes)
     grpc_server.start()
     app = make_app(farm)
-    config = uvicorn.Config(app, host=settings.rest_addr[0], port=settings.rest_addr[1], log_level="warning",
+    config = uvicorn_config(app, settings.rest_addr[0], settings.rest_addr[1], log_level="warning",
                             access_log=False, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     if stop is not None:

@@ -55,10 +55,12 @@ class ProofFailed(RuntimeError):
 class FarmError(RuntimeError):
     """The farm answered with an error (after retries, where retrying made sense)."""
 
-    def __init__(self, message: str, status: int | None = None, code: Any = None) -> None:
+    def __init__(self, message: str, status: int | None = None, code: Any = None, rule: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.rule = rule
+        """The rule of the circuit the inputs break, when the farm named one (transfer.rules.RULES)."""
 
 
 # --- local ----------------------------------------------------------------------------------------
@@ -213,10 +215,10 @@ class FarmClient:
     def _error(resp: httpx.Response) -> FarmError:
         try:
             body = resp.json()
-            msg, code = body.get("error", resp.text[:200]), body.get("code")
-        except ValueError:
-            msg, code = resp.text[:200], None
-        return FarmError(f"farm answered {resp.status_code}: {msg}", resp.status_code, code)
+            msg, code, rule = body.get("error", resp.text[:200]), body.get("code"), body.get("rule")
+        except (ValueError, AttributeError):
+            msg, code, rule = resp.text[:200], None, None
+        return FarmError(f"farm answered {resp.status_code}: {msg}", resp.status_code, code, rule)
 
     def _request(self, method: str, url: str, *, json: Any = None, params: Any = None, key: str | None = None):
         """One logical request with retries; returns the final non-retryable response."""

@@ -66,12 +66,11 @@ def test_a_proof_end_to_end_verified_by_the_circuit_key(live: LiveFarm):
     assert bad["valid"] is False
 
 
-def test_an_invalid_transfer_fails_without_retry_or_echo(live: LiveFarm):
+def test_an_invalid_transfer_is_refused_naming_the_rule_without_echo(live: LiveFarm):
     inputs = dict(example().inputs)
     inputs["fee"] = str(int(inputs["fee"]) + 1)  # value no longer balances: the circuit's constraint fails
     r = live.client.post("/v1/proofs", json={"circuit": "transfer_2x2", "inputs": inputs, "wait": 30, "deadline_s": 60})
-    job = r.json()
-    assert job["state"] == "failed" and "constraint" in job["error"] and job["attempts"] == 1
+    assert r.status_code == 422 and r.json()["rule"] == "conservation"  # checked by the twin, never proved
     assert inputs["nullifyingKey"] not in r.text
 
 
