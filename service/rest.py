@@ -338,6 +338,11 @@ def make_app(farm: Farm, *, manage: bool = False, body_timeout_s: float = BODY_T
             for model in ("ProofRequest", "VerifyRequest"):
                 prop = schema["components"]["schemas"][model]["properties"]["circuit"]
                 prop["enum"] = list(settings.circuits)
+            if not settings.auth_required:  # a key is optional (it names the caller and its limits)
+                for ops in schema["paths"].values():
+                    for op in ops.values():
+                        if "security" in op:
+                            op["security"].append({})
             app.openapi_schema = schema
         return app.openapi_schema
 
