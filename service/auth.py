@@ -17,13 +17,24 @@ the scheme can change without ambiguity. Verification compares digests in consta
 Rate limits
 -----------
 ``TokenBucket``: ``burst`` tokens at most, refilled at ``rate_per_s``; a request takes one token or is
-told how long to wait (the Retry-After). ``RateLimiter`` keeps one bucket per key id in a bounded LRU.
+told how long to wait (the Retry-After). ``RateLimiter`` keeps one bucket per key id in a bounded LRU,
+in the memory of one API process: the embedded default (one API process).
+
+``RedisRateLimiter``: when the broker is Redis (scale-out: several API processes), one limit per key
+shared by every API process, as a sliding window log in Redis: at most ``burst`` requests in any
+window of ``burst / rate_per_s`` seconds (the same long-run rate and burst as the bucket). One Lua
+script per request trims the key's sorted set to the window, counts it and adds the request, atomically,
+on Redis' own clock (API machines' clocks may differ). The set holds at most ``burst`` entries and
+expires with the window. When Redis cannot be reached the request is allowed and the failure logged:
+the limiter guards capacity, and a farm whose broker is down accepts nothing it could lose anyway (jobs
+are durable in the store; the sweeper publishes them when the broker is back).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import re
 import secrets
@@ -192,3 +203,64 @@ class RateLimiter:
         if wait > 0:
             raise RateLimited(f"rate limit of {principal.rate_per_s:g}/s (burst {principal.burst}) exceeded",
                               retry_after=float(max(1, math.ceil(wait))))
+
+
+_SLIDING_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, now .. '-' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.floor(window / 1000) + 1000)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+"""KEYS[1] the key's window; ARGV: limit, window (microseconds), a unique suffix. Returns 0 when the request
+is allowed (and recorded), else the microseconds until the oldest request in the window leaves it."""
+
+
+class RedisRateLimiter:
+    """Per-key sliding windows in Redis, shared by every API process that uses the same Redis (see the module
+    docstring). Same interface as ``RateLimiter``."""
+
+    PREFIX = "hush:rate:"
+
+    def __init__(self, url: str | None = None, *, client: object | None = None, prefix: str = PREFIX) -> None:
+        import redis
+
+        self.client = client if client is not None else redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.prefix = prefix
+        self._script = self.client.register_script(_SLIDING_WINDOW)  # EVALSHA, loaded on first use
+        self._log = logging.getLogger("hush.auth")
+
+    def take(self, key_id: str, *, rate_per_s: float, burst: float) -> float:
+        """0.0 when allowed, else the seconds to wait (Retry-After)."""
+        if not (math.isfinite(rate_per_s) and rate_per_s > 0) or not (math.isfinite(burst) and burst >= 1):
+            raise ValueError(f"need rate_per_s > 0 and burst >= 1, got {rate_per_s}, {burst}")
+        window_us = max(1, round(burst / rate_per_s * 1e6))
+        try:
+            wait_us = int(self._script(keys=[self.prefix + key_id],
+                                       args=[int(burst), window_us, secrets.token_hex(6)]))
+        except Exception as e:  # noqa: BLE001 - redis down or slow: allow, say so
+            self._log.warning("rate limiter unavailable (%s): request allowed", type(e).__name__)
+            return 0.0
+        return wait_us / 1e6
+
+    def enforce(self, principal: Principal) -> None:
+        """Record one request for ``principal`` or raise ``RateLimited`` with the Retry-After in whole seconds."""
+        wait = self.take(principal.key_id, rate_per_s=principal.rate_per_s, burst=principal.burst)
+        if wait > 0:
+            raise RateLimited(f"rate limit of {principal.rate_per_s:g}/s (burst {principal.burst}) exceeded",
+                              retry_after=float(max(1, math.ceil(wait))))
+
+
+def make_rate_limiter(broker_url: str) -> RateLimiter | RedisRateLimiter:
+    """Shared windows in Redis when the farm's broker is Redis (several API processes), else in memory."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return RedisRateLimiter(broker_url)
+    return RateLimiter()

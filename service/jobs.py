@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .auth import ApiKeyFormatError, RateLimiter, parse_api_key, verify_api_key
+from .auth import ApiKeyFormatError, make_rate_limiter, parse_api_key, verify_api_key
 from .config import Settings
 from .model import (
     BadRequest,
@@ -70,7 +70,7 @@ class Jobs:
     def __init__(self, settings: Settings, store: JobStore, publish: Callable[[str, str, str, str | None], None],
                  *, clock: Callable[[], float] = time.time) -> None:
         self.settings, self.store, self._publish, self.clock = settings, store, publish, clock
-        self.limiter = RateLimiter()
+        self.limiter = make_rate_limiter(settings.broker_url)  # shared in Redis across API processes
         self.metrics: Any = None
         """The API process's service.metrics.Metrics when a Farm wires one (the gRPC view counts refusals in it)."""
         self._pvk: dict[str, tuple[str, Any]] = {}

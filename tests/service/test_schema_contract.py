@@ -69,6 +69,7 @@ def _close_farm():
     FARM.close()
 
 
+@pytest.mark.slow
 @SCHEMA.parametrize()
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_keeps_its_own_contract(case):
