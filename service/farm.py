@@ -1,6 +1,7 @@
 """The API process's farm: store, broker client, jobs layer, sweeper, metrics and webhooks, wired.
 
-`Farm.from_settings(settings)` builds it; `start()` starts the sweeper and the webhook dispatcher;
+`Farm.from_settings(settings)` builds it; `start()` starts the sweeper and the webhook service
+(service.webhooks.dispatch: durable events in the store, attempts as tasks on the queue hush.webhooks);
 `close()` stops them. REST (`service.rest.make_app`) and gRPC (`service.grpc_api.make_grpc_server`)
 take its `jobs`.
 """
@@ -8,7 +9,6 @@ take its `jobs`.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from .config import Settings
@@ -18,7 +18,7 @@ from .model import Job, JobState, Principal
 from .queue import make_celery, publish
 from .store import JobStore
 from .sweeper import Sweeper
-from .webhooks import DeliveryResult, WebhookDispatcher, new_event
+from .webhooks.dispatch import TASK_DELIVER, WEBHOOK_QUEUE, Policy, WebhookService
 
 log = logging.getLogger("hush.farm")
 
@@ -31,11 +31,12 @@ class Farm:
         self.metrics = Metrics()
         self.jobs = Jobs(settings, store, self.publish)
         self.jobs.metrics = self.metrics
-        self.dispatcher = WebhookDispatcher(
-            self._on_delivery, deliver_kwargs={"allow_private": settings.webhook_allow_private})
+        self.webhooks = WebhookService(
+            store, lambda key_id: self.jobs.webhook_secret(Principal(key_id)),
+            policy=Policy(allow_private=settings.webhook_allow_private), publish=self.publish_webhook,
+            connection=self.celery.connection_for_read,
+            on_outcome=lambda outcome: self.metrics.webhooks.labels(outcome).inc())
         self.sweeper = Sweeper(store, settings, self.publish, on_finished=self._on_finished)
-        self._webhooks_sent: set[str] = set()
-        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Farm:
@@ -44,14 +45,18 @@ class Farm:
     def publish(self, job_id: str, circuit: str, sealed: str, fault: str | None = None) -> None:
         publish(self.celery, job_id, circuit, sealed, fault)
 
+    def publish_webhook(self, event_id: str, attempt: int) -> None:
+        self.celery.send_task(TASK_DELIVER, args=[event_id, attempt], queue=WEBHOOK_QUEUE, retry=True,
+                              retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2,
+                                            "interval_max": 0.5})
+
     def start(self) -> None:
-        for job in self.store.webhooks_pending():  # deliveries a previous API process did not finish
-            self._send_webhook(job)
         self.sweeper.start()
+        self.webhooks.start()  # its first pass also takes up the events a previous API process left
 
     def close(self) -> None:
         self.sweeper.stop()
-        self.dispatcher.close()
+        self.webhooks.close()
         self.store.dispose()
 
     # -- observers ------------------------------------------------------------------------------------
@@ -67,29 +72,6 @@ class Farm:
             m.end_to_end.labels(job.circuit).observe(end - job.created_at)
             for stage, secs in job.timings.items():
                 m.stage.labels(job.circuit, stage).observe(secs)
-        if job.webhook_url:
-            self._send_webhook(job)
-
-    def _send_webhook(self, job: Job) -> None:
-        with self._lock:
-            if job.id in self._webhooks_sent:
-                return
-            self._webhooks_sent.add(job.id)
-        key_id = self.store.key_of(job.id) or "anonymous"
-        secret = self.jobs.webhook_secret(Principal(key_id))
-        event = new_event(f"proof.{job.state.value}", job.to_json())
-        if not self.dispatcher.submit(job.id, job.webhook_url or "", secret, event):
-            with self._lock:
-                self._webhooks_sent.discard(job.id)
-
-    def _on_delivery(self, job_id: str, result: DeliveryResult) -> None:
-        if result.aborted:
-            return
-        self.metrics.webhooks.labels("delivered" if result.delivered else "dead_lettered").inc()
-        job = self.store.job_row(job_id)
-        self.store.record_delivery(job_id, (job or {}).get("webhook_url") or "", attempts=result.attempts,
-                                   delivered=result.delivered, dead_lettered=result.dead_lettered,
-                                   last_error=result.last_error)
 
     def refresh_gauges(self) -> None:
         m = self.metrics

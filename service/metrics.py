@@ -32,5 +32,6 @@ class Metrics:
         self.workers = Gauge("hush_live_workers", "Worker processes with a recent heartbeat", ["circuit"], registry=r)
         self.refusals = Counter("hush_refusals_total", "Requests refused (4xx/5xx; gRPC status codes), by API, "
                                 "status and kind", ["api", "status", "code"], registry=r)
-        self.webhooks = Counter("hush_webhook_deliveries_total", "Webhook deliveries by outcome", ["outcome"],
+        self.webhooks = Counter("hush_webhook_deliveries_total", "Webhook attempts by outcome: delivered, retry, "
+                                "dead (alert on dead: `hush farm webhooks list --dead`)", ["outcome"],
                                 registry=r)

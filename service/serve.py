@@ -142,7 +142,9 @@ def cmd_key(a: argparse.Namespace) -> int:
     key, key_id = new_api_key()
     store.add_api_key(key_id, hash_api_key(key), rate_per_s=a.rate, burst=a.burst, max_active=a.max_active,
                       label=a.label)
-    secret = Jobs(settings, store, lambda *_: None).webhook_secret(Principal(key_id)).hex()
+    from .webhooks import secret_string
+
+    secret = secret_string(Jobs(settings, store, lambda *_: None).webhook_secret(Principal(key_id)))
     print(f"api key:        {key}\nwebhook secret: {secret}\n(shown once; the store keeps only a hash of the key)")
     return 0
 
@@ -164,3 +166,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--max-active", type=int, default=16, help="jobs in flight at once")
     c.add_argument("--label", default="")
     c.set_defaults(func=cmd_key)
+    from .webhooks.dispatch import add_parsers as add_webhook_parsers
+
+    add_webhook_parsers(f)

@@ -111,6 +111,27 @@ deliveries_t = sa.Table(
     sa.Column("last_error", sa.Text),
 )
 
+# ==== webhook events (issue 11 item 4; owned by service/webhooks/dispatch.py, which reads and writes it) ====
+webhook_events_t = sa.Table(
+    "webhook_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),  # "msg_<32 hex>": one per event, for ever
+    sa.Column("job_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the exact bytes every attempt sends (the job's public view)
+    sa.Column("state", sa.String(16), nullable=False, index=True),  # pending | queued | sending | delivered | dead
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_at", sa.Float, nullable=False, index=True),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+# ==== end of webhook events ====
+
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()

@@ -1,13 +1,12 @@
-"""Webhooks (SECURITY.md item 35): signatures the receiver helper refuses when tampered, wrongly keyed,
-stale or replayed; targets on internal networks refused; delivery retried with bounded backoff against a
-real local HTTP receiver; the dispatcher thread."""
+"""Webhooks (SECURITY 35; issue 11 item 4): Standard Webhooks signatures a stock library verifies; the
+receiver helper that records an event only once the application handled it; targets on internal
+networks refused; one attempt against a real local HTTP receiver (pinned address, TLS name check, no
+redirects); the retry schedule. Durable delivery (store, queue, restarts): test_webhook_dispatch.py."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import http.server
-import json
 import socket
 import threading
 import time
@@ -16,267 +15,125 @@ from email.utils import formatdate
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
 
 from service.webhooks import (
-    EVENT_ID_HEADER,
+    ID_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    DeliveryResult,
-    MemoryReplayCache,
     PostResponse,
     Target,
-    WebhookDispatcher,
-    WebhookReplayError,
+    WebhookReceiver,
     WebhookResolveError,
     WebhookSignatureError,
     WebhookTargetError,
+    attempt,
+    backoff,
     check_target,
-    deliver,
     encode_event,
     httpx_post,
-    new_event,
     parse_retry_after,
     resolve_target,
-    sign,
+    secret_string,
+    sign_headers,
 )
 
 SECRET = b"whsec-test-0123456789abcdef"
-NOW = 1_800_000_000
+BODY = encode_event({"type": "proof.succeeded", "timestamp": 1, "data": {"id": "job_1", "state": "succeeded"}})
 
 
-def _event(event_id: str = "evt_0001") -> dict[str, Any]:
-    return {"id": event_id, "type": "proof.succeeded", "created": NOW, "data": {"id": "job_1", "state": "succeeded"}}
+def _now() -> int:
+    return int(time.time())
 
 
-def _signed(event: dict[str, Any] | None = None, *, secret: bytes = SECRET, ts: int = NOW) -> tuple[dict, bytes]:
-    event = _event() if event is None else event
-    body = encode_event(event)
-    return sign(secret, body, timestamp=ts, event_id=event["id"]), body
+# --- signing: the Standard Webhooks scheme ------------------------------------------------------
 
 
-def _verifier(**kw: Any) -> Any:
-    from service.webhooks import WebhookVerifier
+def test_headers_follow_the_standard_and_a_stock_library_verifies_them() -> None:
+    ts = _now()
+    h = sign_headers(SECRET, "msg_1", BODY, timestamp=ts)
+    assert set(h) == {ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER} == {"webhook-id", "webhook-timestamp",
+                                                                         "webhook-signature"}
+    assert h[ID_HEADER] == "msg_1" and h[TIMESTAMP_HEADER] == str(ts) and h[SIGNATURE_HEADER].startswith("v1,")
+    import hashlib
+    import hmac
 
-    return WebhookVerifier(SECRET, **kw)
-
-
-# --- signing and the receiver helper ------------------------------------------------------------
-
-
-def test_sign_matches_the_documented_scheme() -> None:
-    headers, body = _signed()
-    # Oracle: the scheme written out with the stdlib, independent of the module's helpers.
-    mac = hmac.new(SECRET, f"{NOW}.evt_0001.".encode() + body, hashlib.sha256).hexdigest()
-    assert headers == {SIGNATURE_HEADER: f"t={NOW},v1={mac}", EVENT_ID_HEADER: "evt_0001", TIMESTAMP_HEADER: str(NOW)}
+    mac = hmac.new(SECRET, f"msg_1.{ts}.".encode() + BODY, hashlib.sha256).digest()  # the scheme, by hand
+    assert h[SIGNATURE_HEADER] == "v1," + base64.b64encode(mac).decode()
+    assert Webhook(secret_string(SECRET)).verify(BODY, h)["data"]["id"] == "job_1"  # what a receiver runs
 
 
-def test_verify_accepts_a_fresh_signed_event() -> None:
-    headers, body = _signed()
-    assert _verifier().verify(headers, body, now=NOW + 5) == _event()
-
-
-def test_verify_headers_are_case_insensitive() -> None:
-    headers, body = _signed()
-    lowered = {k.lower(): v for k, v in headers.items()}
-    assert _verifier().verify(lowered, body, now=NOW)["id"] == "evt_0001"
-
-
-def test_tampered_body_refused() -> None:
-    headers, body = _signed()
-    tampered = body.replace(b"job_1", b"job_2")
-    assert tampered != body
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verifier().verify(headers, tampered, now=NOW)
-
-
-def test_wrong_secret_refused() -> None:
-    headers, body = _signed(secret=b"another-secret")
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verifier().verify(headers, body, now=NOW)
-
-
-def test_signature_error_is_a_value_error() -> None:
-    assert issubclass(WebhookSignatureError, ValueError)
-    assert issubclass(WebhookReplayError, WebhookSignatureError)
-
-
-@pytest.mark.parametrize("missing", [SIGNATURE_HEADER, EVENT_ID_HEADER, TIMESTAMP_HEADER])
-def test_missing_header_refused(missing: str) -> None:
-    headers, body = _signed()
-    del headers[missing]
-    with pytest.raises(WebhookSignatureError, match=f"missing {missing}"):
-        _verifier().verify(headers, body, now=NOW)
-
-
-def _with_sig(value: str) -> tuple[dict, bytes]:
-    headers, body = _signed()
-    headers[SIGNATURE_HEADER] = value
-    return headers, body
-
-
-_GOOD_MAC = "0" * 64
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        "garbage",
-        f"v1={_GOOD_MAC}",  # no t=
-        f"t={NOW}",  # no v1=
-        f"t={NOW},v1=",  # empty mac
-        f"t={NOW},v1={_GOOD_MAC[:-1]}",  # 63 hex digits
-        f"t={NOW},v1={'A' * 64}",  # uppercase hex
-        f"t={NOW},v1={'g' * 64}",  # not hex
-        f"t=+{NOW},v1={_GOOD_MAC}",  # sign
-        f"t=1_800_000_000,v1={_GOOD_MAC}",  # int() would accept this
-        f"t={NOW}.5,v1={_GOOD_MAC}",
-        f"t={NOW},t={NOW},v1={_GOOD_MAC}",  # t twice
-        f"t={NOW},v1={_GOOD_MAC}," + "x=" * 3000,  # oversized
-    ],
-)
-def test_malformed_signature_header_refused(value: str) -> None:
-    headers, body = _with_sig(value)
+@pytest.mark.parametrize("tamper", ["body", "secret", "id", "timestamp", "stale", "future", "missing"])
+def test_the_receiver_refuses_what_is_not_authentic_and_fresh(tamper: str) -> None:
+    ts, body, secret = _now(), BODY, SECRET
+    if tamper == "stale":
+        ts -= 301
+    if tamper == "future":
+        ts += 301
+    h = sign_headers(secret, "msg_1", body, timestamp=ts)
+    if tamper == "body":
+        body = body.replace(b"job_1", b"job_2")
+    if tamper == "secret":
+        h = sign_headers(b"another secret", "msg_1", body, timestamp=ts)
+    if tamper == "id":
+        h[ID_HEADER] = "msg_2"
+    if tamper == "timestamp":
+        h[TIMESTAMP_HEADER] = str(ts + 1)
+    if tamper == "missing":
+        del h[SIGNATURE_HEADER]
+    handled: list = []
     with pytest.raises(WebhookSignatureError):
-        _verifier().verify(headers, body, now=NOW)
+        WebhookReceiver(secret_string(SECRET)).handle(h, body, handled.append)
+    assert handled == []
 
 
-def test_timestamp_header_must_equal_signed_t() -> None:
-    headers, body = _signed()
-    headers[TIMESTAMP_HEADER] = str(NOW + 1)
-    with pytest.raises(WebhookSignatureError, match="differs"):
-        _verifier().verify(headers, body, now=NOW)
+def test_the_receiver_records_an_event_only_once_the_application_handled_it() -> None:
+    """The bug of issue 11 item 4: the id was recorded before the application ran, so the retry after the
+    receiver's 500 was refused as a replay and the event was lost."""
+    receiver = WebhookReceiver(secret_string(SECRET))
+    calls: list[str] = []
+
+    def flaky(event: dict) -> None:
+        calls.append(event["data"]["id"])
+        if len(calls) == 1:
+            raise RuntimeError("the database is down")  # the receiver answers 500
+
+    with pytest.raises(RuntimeError):
+        receiver.handle(sign_headers(SECRET, "msg_7", BODY, timestamp=_now()), BODY, flaky)
+    got = receiver.handle(sign_headers(SECRET, "msg_7", BODY, timestamp=_now()), BODY, flaky)  # our retry
+    assert not got.duplicate and calls == ["job_1", "job_1"]
+    again = receiver.handle(sign_headers(SECRET, "msg_7", BODY, timestamp=_now()), BODY, flaky)  # a replay
+    assert again.duplicate and len(calls) == 2
 
 
-def test_event_id_header_is_signed() -> None:
-    headers, body = _signed()
-    headers[EVENT_ID_HEADER] = "evt_0002"
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verifier().verify(headers, body, now=NOW)
+def test_concurrent_deliveries_of_one_event_run_the_handler_once() -> None:
+    receiver = WebhookReceiver(secret_string(SECRET))
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def slow(event: dict) -> None:
+        calls.append(1)
+        gate.wait(2)
+
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(receiver.handle(
+        sign_headers(SECRET, "msg_9", BODY, timestamp=_now()), BODY, slow))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert len(calls) == 1 and sorted(r.duplicate for r in results) == [False, True, True, True]
 
 
-def test_event_id_header_format_checked() -> None:
-    headers, body = _signed()
-    headers[EVENT_ID_HEADER] = "evt.0001"
-    with pytest.raises(WebhookSignatureError, match=EVENT_ID_HEADER):
-        _verifier().verify(headers, body, now=NOW)
+def test_secret_string_is_the_standard_form() -> None:
+    s = secret_string(SECRET)
+    assert s.startswith("whsec_") and base64.b64decode(s[6:]) == SECRET
+    with pytest.raises(ValueError):
+        secret_string(b"")
 
 
-def test_resigned_timestamp_is_signed() -> None:
-    """Moving t= forward (to dodge the staleness check) breaks the MAC."""
-    headers, body = _signed(ts=NOW - 1000)
-    mac = headers[SIGNATURE_HEADER].split("v1=")[1]
-    headers[SIGNATURE_HEADER] = f"t={NOW},v1={mac}"
-    headers[TIMESTAMP_HEADER] = str(NOW)
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verifier().verify(headers, body, now=NOW)
-
-
-@pytest.mark.parametrize("offset", [300, -300, 0])
-def test_timestamp_at_the_tolerance_edge_accepted(offset: int) -> None:
-    headers, body = _signed()
-    assert _verifier(tolerance_s=300).verify(headers, body, now=NOW + offset)["id"] == "evt_0001"
-
-
-def test_stale_timestamp_refused() -> None:
-    headers, body = _signed()
-    with pytest.raises(WebhookSignatureError, match="old"):
-        _verifier(tolerance_s=300).verify(headers, body, now=NOW + 301)
-
-
-def test_future_timestamp_refused() -> None:
-    headers, body = _signed()
-    with pytest.raises(WebhookSignatureError, match="future"):
-        _verifier(tolerance_s=300).verify(headers, body, now=NOW - 301)
-
-
-def test_replayed_event_refused() -> None:
-    v = _verifier()
-    headers, body = _signed()
-    v.verify(headers, body, now=NOW)
-    with pytest.raises(WebhookReplayError, match="already accepted"):
-        v.verify(headers, body, now=NOW + 1)
-    # Re-signed with a fresh timestamp (what our own retry looks like): still the same event id.
-    headers2, body2 = _signed(ts=NOW + 10)
-    with pytest.raises(WebhookReplayError):
-        v.verify(headers2, body2, now=NOW + 10)
-
-
-def test_replay_at_the_last_second_of_the_window_refused() -> None:
-    v = _verifier(tolerance_s=300)
-    headers, body = _signed()
-    v.verify(headers, body, now=NOW - 300)
-    with pytest.raises(WebhookReplayError):
-        v.verify(headers, body, now=NOW + 300)
-
-
-def test_forged_request_does_not_poison_the_replay_cache() -> None:
-    v = _verifier()
-    forged, body = _signed(secret=b"attacker")
-    with pytest.raises(WebhookSignatureError):
-        v.verify(forged, body, now=NOW)
-    headers, body = _signed()
-    assert v.verify(headers, body, now=NOW)["id"] == "evt_0001"
-
-
-def test_replay_cache_shared_between_verifiers() -> None:
-    cache = MemoryReplayCache()
-    headers, body = _signed()
-    _verifier(seen=cache).verify(headers, body, now=NOW)
-    with pytest.raises(WebhookReplayError):
-        _verifier(seen=cache).verify(headers, body, now=NOW)
-
-
-def test_signed_body_must_be_a_json_object_with_the_header_id() -> None:
-    v = _verifier()
-    for body in (b"not json", b"[1,2]", b"\xff\xfe"):
-        headers = sign(SECRET, body, timestamp=NOW, event_id="evt_x")
-        with pytest.raises(WebhookSignatureError):
-            v.verify(headers, body, now=NOW)
-    body = encode_event(_event("evt_other"))
-    headers = sign(SECRET, body, timestamp=NOW, event_id="evt_x")
-    with pytest.raises(WebhookSignatureError, match="body id"):
-        v.verify(headers, body, now=NOW)
-
-
-def test_several_v1_entries_accepted_when_one_matches() -> None:
-    """Secret rotation: the sender signs with old and new secrets."""
-    headers, body = _signed()
-    old_mac = sign(b"old-secret", body, timestamp=NOW, event_id="evt_0001")[SIGNATURE_HEADER].split("v1=")[1]
-    new_mac = headers[SIGNATURE_HEADER].split("v1=")[1]
-    headers[SIGNATURE_HEADER] = f"t={NOW},v1={old_mac},v1={new_mac},v2=future-scheme"
-    assert _verifier().verify(headers, body, now=NOW)["id"] == "evt_0001"
-
-
-def test_sign_refuses_ambiguous_event_ids_and_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="event id"):
-        sign(SECRET, b"{}", timestamp=NOW, event_id="a.b")
-    with pytest.raises(ValueError, match="secret"):
-        sign(b"", b"{}", timestamp=NOW, event_id="a")
-    with pytest.raises(ValueError, match="timestamp"):
-        sign(SECRET, b"{}", timestamp=-1, event_id="a")
-
-
-def test_memory_replay_cache_is_bounded_and_expires() -> None:
-    cache = MemoryReplayCache(max_entries=2)
-    assert cache.add("a", expires_at=10, now=0)
-    assert cache.add("b", expires_at=100, now=0)
-    assert not cache.add("a", expires_at=10, now=5)
-    # Full: "a" is expired at now=20 and goes first, "b" stays.
-    assert cache.add("c", expires_at=100, now=20)
-    assert len(cache) == 2
-    assert not cache.add("b", expires_at=100, now=20)
-    # Full of live ids: the oldest ("b") is evicted.
-    assert cache.add("d", expires_at=100, now=21)
-    assert len(cache) == 2
-    assert cache.add("b", expires_at=100, now=22)
-    assert not cache.add("d", expires_at=100, now=22)
-
-
-def test_new_event_shape() -> None:
-    e1, e2 = new_event("proof.succeeded", {"id": "job"}, now=NOW), new_event("proof.succeeded", {"id": "job"})
-    assert e1["id"] != e2["id"] and e1["id"].startswith("evt_")
-    assert e1["type"] == "proof.succeeded" and e1["created"] == NOW and e1["data"] == {"id": "job"}
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -449,6 +306,7 @@ def test_resolve_target_pins_addresses_and_keeps_host() -> None:
 
 
 # --- a real local receiver ----------------------------------------------------------------------
+# --- one attempt against a real local receiver ----------------------------------------------------------------------
 
 
 class Receiver:
@@ -510,32 +368,29 @@ class SleepRecorder:
         self.delays.append(seconds)
 
 
-def test_real_receiver_gets_a_signed_event_the_verifier_accepts(receiver_factory: Any) -> None:
+def test_one_attempt_to_a_real_receiver_is_signed_and_verifies(receiver_factory: Any) -> None:
     r = receiver_factory()
-    event = _event("evt_real")
-    result = deliver(r.url, SECRET, event, allow_private=True, sleep=SleepRecorder())
-    assert result == DeliveryResult("evt_real", 1, (200,), True, False, None, ())
+    result = attempt(r.url, SECRET, "msg_real", BODY, allow_private=True)
+    assert result.outcome == "delivered" and result.status == 200
     [(path, headers, body)] = r.requests
-    assert path == "/hooks/hush?tenant=7"
+    assert path == "/hooks/hush?tenant=7" and body == BODY
     assert headers["Content-Type"] == "application/json"
-    assert _verifier().verify(headers, body) == event
+    assert Webhook(secret_string(SECRET)).verify(body, headers)["data"]["id"] == "job_1"
 
 
-def test_default_delivery_is_refused_for_loopback(receiver_factory: Any) -> None:
+def test_loopback_is_refused_by_default(receiver_factory: Any) -> None:
     r = receiver_factory()
-    result = deliver(r.url, SECRET, _event(), sleep=SleepRecorder())
-    assert result.attempts == 0 and not result.delivered and result.dead_lettered
-    assert "target refused" in (result.last_error or "")
-    assert r.requests == []
+    result = attempt(r.url, SECRET, "msg_1", BODY)
+    assert result.outcome == "give up" and "target refused" in (result.error or "") and r.requests == []
 
 
-def test_delivery_connects_to_the_checked_address_not_a_second_lookup(receiver_factory: Any) -> None:
+def test_the_attempt_connects_to_the_checked_address_not_a_second_lookup(receiver_factory: Any) -> None:
     """The name only exists in our fake resolver: httpx must connect to the pinned IP and send Host: <name>."""
     r = receiver_factory()
     resolve = _resolver("127.0.0.1")
-    result = deliver(f"http://hooks.hush.invalid:{r.port}/h", SECRET, _event(), allow_private=True,
-                     resolve=resolve, sleep=SleepRecorder())
-    assert result.delivered, result
+    result = attempt(f"http://hooks.hush.invalid:{r.port}/h", SECRET, "msg_1", BODY, allow_private=True,
+                     resolve=resolve)
+    assert result.outcome == "delivered", result
     assert resolve.calls == [("hooks.hush.invalid", r.port)]
     assert r.requests[0][1]["Host"] == f"hooks.hush.invalid:{r.port}"
 
@@ -587,81 +442,29 @@ def test_https_to_a_pinned_ip_checks_the_certificate_against_the_hostname(
     server_ctx.load_cert_chain(cert, key)
     r.server.socket = server_ctx.wrap_socket(r.server.socket, server_side=True)
     client_ctx = ssl.create_default_context(cafile=cert)
-    result = deliver(f"https://hooks.hush.test:{r.port}/h", SECRET, _event("evt_tls"), allow_private=True,
-                     resolve=_resolver("127.0.0.1"), max_attempts=1, timeout=2.0,
+    result = attempt(f"https://hooks.hush.test:{r.port}/h", SECRET, "msg_tls", BODY, allow_private=True,
+                     resolve=_resolver("127.0.0.1"), timeout=2.0,
                      post=functools.partial(httpx_post, ssl_context=client_ctx))
-    assert result.delivered is delivered, result
+    assert (result.outcome == "delivered") is delivered, result
     if delivered:
         [(_, headers, body)] = r.requests
         assert headers["Host"] == f"hooks.hush.test:{r.port}"
-        assert _verifier().verify(headers, body)["id"] == "evt_tls"
+        assert Webhook(secret_string(SECRET)).verify(body, headers)
     else:
-        assert r.requests == [] and "certificate" in (result.last_error or "").lower(), result.last_error
+        assert r.requests == [] and result.outcome == "retry" and "certificate" in (result.error or "").lower()
 
 
-def test_503_twice_then_200_with_bounded_backoff(receiver_factory: Any) -> None:
-    r = receiver_factory([(503, {}), (503, {})])
-    sleep = SleepRecorder()
-    result = deliver(r.url, SECRET, _event("evt_retry"), allow_private=True, sleep=sleep, base_delay=0.5,
-                     max_delay=30.0)
-    assert result.delivered and not result.dead_lettered
-    assert result.attempts == 3 and result.statuses == (503, 503, 200)
-    assert len(sleep.delays) == 2 and result.delays == tuple(sleep.delays)
-    for i, d in enumerate(sleep.delays):
-        assert 0.0 <= d <= 0.5 * 2**i
-    # Every retry carries the same event id, a fresh signature the verifier accepts on its own.
-    assert len(r.requests) == 3
-    for _, headers, body in r.requests:
-        assert headers[EVENT_ID_HEADER] == "evt_retry"
-        assert _verifier().verify(headers, body)["id"] == "evt_retry"
+@pytest.mark.parametrize("status, outcome", [(500, "retry"), (503, "retry"), (429, "retry"), (400, "give up"),
+                                             (410, "give up"), (302, "give up"), (204, "delivered")])
+def test_what_each_status_means(receiver_factory: Any, status: int, outcome: str) -> None:
+    r = receiver_factory([(status, {"Location": "http://169.254.169.254/latest/meta-data/"})])
+    result = attempt(r.url, SECRET, "msg_1", BODY, allow_private=True)
+    assert result.outcome == outcome and result.status == status and len(r.requests) == 1  # no redirect followed
 
 
-def test_backoff_is_exponential_with_full_jitter_and_capped() -> None:
-    def always(status: int):
-        def post(target: Target, body: bytes, headers: Any, timeout: float) -> PostResponse:
-            return PostResponse(status)
-
-        return post
-
-    for jitter in (1.0, 0.5, 0.0):
-        sleep = SleepRecorder()
-        result = deliver("https://hooks.example.com/", SECRET, _event(), max_attempts=6, base_delay=1.0,
-                         max_delay=5.0, sleep=sleep, rng=lambda j=jitter: j, post=always(500),
-                         resolve=_resolver(PUBLIC))
-        assert sleep.delays == [jitter * min(5.0, 2.0**i) for i in range(5)]
-        assert result.attempts == 6 and result.dead_lettered and not result.delivered
-        assert result.statuses == (500,) * 6 and result.last_error == "HTTP 500"
-
-
-def test_long_retry_schedules_stay_at_max_delay() -> None:
-    sleep = SleepRecorder()
-    result = deliver("https://hooks.example.com/", SECRET, _event(), max_attempts=1200, base_delay=0.5,
-                     max_delay=30.0, sleep=sleep, rng=lambda: 1.0, post=lambda *a: PostResponse(502),
-                     resolve=_resolver(PUBLIC))
-    assert result.attempts == 1200 and result.dead_lettered
-    assert sleep.delays[:7] == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0] and set(sleep.delays[6:]) == {30.0}
-
-
-def test_unresolvable_host_is_retried_then_dead_lettered() -> None:
-    lookups: list[str] = []
-
-    def fails(host: str, port: int, **kw: Any) -> list:
-        lookups.append(host)
-        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-
-    result = deliver("https://hooks.example.com/", SECRET, _event(), max_attempts=3, resolve=fails,
-                     sleep=SleepRecorder(), post=lambda *a: pytest.fail("nothing to post to"))
-    assert lookups == ["hooks.example.com"] * 3
-    assert result.attempts == 3 and result.statuses == (None,) * 3 and result.dead_lettered
-    assert "does not resolve" in (result.last_error or "")
-
-
-def test_429_honours_retry_after(receiver_factory: Any) -> None:
-    r = receiver_factory([(429, {"Retry-After": "7"}), (429, {"Retry-After": "1000"})])
-    sleep = SleepRecorder()
-    result = deliver(r.url, SECRET, _event(), allow_private=True, sleep=sleep, max_delay=30.0, rng=lambda: 0.0)
-    assert result.delivered and result.statuses == (429, 429, 200)
-    assert sleep.delays == [7.0, 30.0]  # the second capped at max_delay
+def test_429_carries_its_retry_after(receiver_factory: Any) -> None:
+    r = receiver_factory([(429, {"Retry-After": "7"})])
+    assert attempt(r.url, SECRET, "msg_1", BODY, allow_private=True).retry_after == 7.0
 
 
 def test_retry_after_http_date() -> None:
@@ -673,180 +476,35 @@ def test_retry_after_http_date() -> None:
     assert parse_retry_after(None) is None
 
 
-def test_400_is_not_retried(receiver_factory: Any) -> None:
-    r = receiver_factory([(400, {})])
-    sleep = SleepRecorder()
-    result = deliver(r.url, SECRET, _event(), allow_private=True, sleep=sleep)
-    assert result.attempts == 1 and result.statuses == (400,)
-    assert not result.delivered and result.dead_lettered and result.last_error == "HTTP 400"
-    assert sleep.delays == [] and len(r.requests) == 1
-
-
-def test_redirect_is_not_followed(receiver_factory: Any) -> None:
-    r = receiver_factory([(302, {"Location": "http://169.254.169.254/latest/meta-data/"})])
-    result = deliver(r.url, SECRET, _event(), allow_private=True, sleep=SleepRecorder())
-    assert result.statuses == (302,) and not result.delivered and result.dead_lettered
-    assert len(r.requests) == 1
-
-
-def test_dead_letter_after_max_attempts(receiver_factory: Any) -> None:
-    r = receiver_factory([(500, {})] * 10)
-    sleep = SleepRecorder()
-    result = deliver(r.url, SECRET, _event(), allow_private=True, sleep=sleep, max_attempts=4, base_delay=0.01)
-    assert result.attempts == 4 and len(r.requests) == 4 and len(sleep.delays) == 3
-    assert result.dead_lettered and not result.delivered and result.statuses == (500,) * 4
-
-
-def test_network_errors_are_retried_then_dead_lettered() -> None:
+def test_network_errors_and_unresolvable_hosts_are_retried() -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    sleep = SleepRecorder()
-    result = deliver(f"http://127.0.0.1:{port}/", SECRET, _event(), allow_private=True, sleep=sleep,
-                     max_attempts=3, timeout=2.0)
-    assert result.attempts == 3 and result.statuses == (None, None, None) and len(sleep.delays) == 2
-    assert result.dead_lettered and "network error" in (result.last_error or "")
+    result = attempt(f"http://127.0.0.1:{port}/", SECRET, "msg_1", BODY, allow_private=True, timeout=2.0)
+    assert result.outcome == "retry" and result.status is None and "network error" in (result.error or "")
+
+    def fails(host: str, port: int, **kw: Any) -> list:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    result = attempt("https://hooks.example.com/", SECRET, "msg_1", BODY, resolve=fails,
+                     post=lambda *a: pytest.fail("nothing to post to"))
+    assert result.outcome == "retry" and "does not resolve" in (result.error or "")
 
 
-def test_network_error_then_success_with_injected_post() -> None:
-    calls: list[Target] = []
-
-    def post(target: Target, body: bytes, headers: Any, timeout: float) -> PostResponse:
-        calls.append(target)
-        if len(calls) == 1:
-            raise ConnectionResetError("reset by peer")
-        return PostResponse(204)
-
-    result = deliver("https://hooks.example.com/x", SECRET, _event(), post=post, sleep=SleepRecorder(),
-                     resolve=_resolver(PUBLIC))
-    assert result.delivered and result.statuses == (None, 204)
-    assert [str(a) for a in calls[0].addresses] == [PUBLIC]
-
-
-def test_dns_rebinding_between_attempts_is_refused() -> None:
-    answers = iter([[PUBLIC], ["127.0.0.1"]])
-
-    def rebinding(host: str, port: int, **kw: Any) -> list[tuple]:
-        return _resolver(*next(answers))(host, port)
-
+def test_dns_rebinding_to_an_internal_address_is_refused() -> None:
     posted: list[Target] = []
-
-    def post(target: Target, body: bytes, headers: Any, timeout: float) -> PostResponse:
-        posted.append(target)
-        return PostResponse(503)
-
-    result = deliver("https://rebind.example.com/", SECRET, _event(), post=post, resolve=rebinding,
-                     sleep=SleepRecorder())
-    assert len(posted) == 1 and [str(a) for a in posted[0].addresses] == [PUBLIC]
-    assert result.attempts == 1 and result.dead_lettered and "target refused" in (result.last_error or "")
+    result = attempt("https://rebind.example.com/", SECRET, "msg_1", BODY, resolve=_resolver("127.0.0.1"),
+                     post=lambda t, *a: posted.append(t) or PostResponse(200))
+    assert result.outcome == "give up" and posted == []
+    result = attempt("https://rebind.example.com/", SECRET, "msg_1", BODY, resolve=_resolver(PUBLIC),
+                     post=lambda t, *a: posted.append(t) or PostResponse(200))
+    assert result.outcome == "delivered" and [str(a) for a in posted[0].addresses] == [PUBLIC]
 
 
-def test_deliver_requires_a_valid_event_id() -> None:
-    for bad in ({}, {"id": ""}, {"id": "a.b"}, {"id": 7}):
-        with pytest.raises(ValueError, match="id"):
-            deliver("https://hooks.example.com/", SECRET, bad, resolve=_resolver(PUBLIC))
-
-
-# --- dispatcher ---------------------------------------------------------------------------------
-
-
-class Results:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, DeliveryResult]] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, job_id: str, result: DeliveryResult) -> None:
-        with self.cond:
-            self.items.append((job_id, result))
-            self.cond.notify_all()
-
-    def wait(self, n: int, timeout: float = 5.0) -> list[tuple[str, DeliveryResult]]:
-        with self.cond:
-            assert self.cond.wait_for(lambda: len(self.items) >= n, timeout), self.items
-            return list(self.items)
-
-
-def test_dispatcher_delivers_and_reports(receiver_factory: Any) -> None:
-    r = receiver_factory([(503, {})])
-    results = Results()
-    with WebhookDispatcher(results, workers=2, deliver_kwargs={"allow_private": True, "base_delay": 0.01}) as d:
-        assert d.submit("job_a", r.url, SECRET, _event("evt_a"))
-        assert d.submit("job_b", r.url, SECRET, _event("evt_b"))
-        got = dict(results.wait(2))
-    assert set(got) == {"job_a", "job_b"}
-    assert all(res.delivered for res in got.values())
-    assert sorted(res.attempts for res in got.values()) == [1, 2]
-    ids = [_verifier().verify(h, b)["id"] for _, h, b in r.requests]
-    assert len(ids) == 3 and set(ids) == {"evt_a", "evt_b"}
-
-
-def test_dispatcher_submit_is_bounded_and_non_blocking() -> None:
-    started, release = threading.Event(), threading.Event()
-
-    def slow_deliver(url: str, secret: bytes, event: Any, **kw: Any) -> DeliveryResult:
-        started.set()
-        release.wait(5)
-        return DeliveryResult(event["id"], 1, (200,), True, False, None)
-
-    results = Results()
-    d = WebhookDispatcher(results, maxsize=1, workers=1, deliver_fn=slow_deliver)
-    try:
-        assert d.submit("j1", "https://x.example.com/", SECRET, _event("e1"))
-        assert started.wait(5)
-        assert d.submit("j2", "https://x.example.com/", SECRET, _event("e2"))  # queued
-        t0 = time.monotonic()
-        assert not d.submit("j3", "https://x.example.com/", SECRET, _event("e3"))  # full
-        assert time.monotonic() - t0 < 0.5
-        release.set()
-        assert [j for j, _ in results.wait(2)] == ["j1", "j2"]
-    finally:
-        release.set()
-        d.close()
-    assert not d.submit("j4", "https://x.example.com/", SECRET, _event("e4"))  # closed
-
-
-def test_dispatcher_close_aborts_long_retries() -> None:
-    def sleepy_deliver(url: str, secret: bytes, event: Any, *, sleep: Any, **kw: Any) -> DeliveryResult:
-        sleep(60.0)
-        return DeliveryResult(event["id"], 2, (503, 200), True, False, None)
-
-    results = Results()
-    d = WebhookDispatcher(results, workers=1, deliver_fn=sleepy_deliver)
-    d.submit("j1", "https://x.example.com/", SECRET, _event("e1"))
-    d.submit("j2", "https://x.example.com/", SECRET, _event("e2"))
-    t0 = time.monotonic()
-    d.close(timeout=0.2)
-    assert time.monotonic() - t0 < 3.0
-    got = results.wait(2)
-    assert [j for j, _ in got] == ["j1", "j2"]
-    assert all(res.aborted and not res.delivered and not res.dead_lettered for _, res in got)
-
-
-def test_dispatcher_survives_a_failing_callback_and_a_crashing_delivery() -> None:
-    seen: list[tuple[str, DeliveryResult]] = []
-
-    def on_result(job_id: str, result: DeliveryResult) -> None:
-        seen.append((job_id, result))
-        if job_id == "j1":
-            raise RuntimeError("store down")
-
-    def flaky_deliver(url: str, secret: bytes, event: Any, **kw: Any) -> DeliveryResult:
-        if event["id"] == "e2":
-            raise KeyError("bug")
-        return DeliveryResult(event["id"], 1, (200,), True, False, None)
-
-    d = WebhookDispatcher(on_result, workers=1, deliver_fn=flaky_deliver)
-    for i in (1, 2, 3):
-        d.submit(f"j{i}", "https://x.example.com/", SECRET, _event(f"e{i}"))
-    d.close(timeout=5)
-    assert [j for j, _ in seen] == ["j1", "j2", "j3"]
-    assert seen[1][1].dead_lettered and "crashed" in (seen[1][1].last_error or "")
-    assert seen[2][1].delivered
-
-
-def test_event_body_is_canonical_json() -> None:
-    body = encode_event({"b": 1, "a": [1, 2], "id": "x"})
-    assert body == b'{"a":[1,2],"b":1,"id":"x"}'
-    assert json.loads(body) == {"b": 1, "a": [1, 2], "id": "x"}
-    with pytest.raises(ValueError):
-        encode_event({"id": "x", "n": float("nan")})
+def test_backoff_doubles_from_one_second_up_to_an_hour() -> None:
+    assert [backoff(n, rng=lambda: 0.0) for n in range(1, 15)] == [
+        1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 3600, 3600]
+    assert backoff(1, rng=lambda: 1.0) == 1.25 and backoff(40, rng=lambda: 1.0) == 3600  # jitter within the cap
+    assert backoff(3, retry_after=7.0) == 7.0 and backoff(3, retry_after=1e9) == 3600
+    total = sum(backoff(n, rng=lambda: 0.0) for n in range(1, 20))  # the default 20 attempts
+    assert 8 * 3600 < total < 10 * 3600
