@@ -33,7 +33,7 @@ class Farm:
         self.jobs.metrics = self.metrics
         self.webhooks = WebhookService(
             store, lambda key_id: self.jobs.webhook_secret(Principal(key_id)),
-            policy=Policy(allow_private=settings.webhook_allow_private), publish=self.publish_webhook,
+            policy=Policy.from_env(allow_private=settings.webhook_allow_private), publish=self.publish_webhook,
             connection=self.celery.connection_for_read,
             on_outcome=lambda outcome: self.metrics.webhooks.labels(outcome).inc())
         self.sweeper = Sweeper(store, settings, self.publish, on_finished=self._on_finished)

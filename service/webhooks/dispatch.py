@@ -13,7 +13,8 @@ on it, so several API processes share the work and never make the same attempt t
 
 An API restart loses nothing: the event keeps its id and its attempt count (no fresh budget); the
 next process's scheduler picks it up when it is due. Backoff: 1 s, 2 s, 4 s ... up to 1 hour between
-attempts (plus up to 25% jitter); after `max_attempts` (default 20: about 9 hours) the event is dead:
+attempts (plus up to 25% jitter); after HUSH_WEBHOOK_MAX_ATTEMPTS attempts (default 20: about 9
+hours; HUSH_WEBHOOK_MAX_DELAY_S caps the wait between two) the event is dead:
 the row keeps the last status and error (the dead-letter record), the log says ALERT, the metric
 hush_webhook_deliveries_total{outcome="dead"} counts it, and `hush farm webhooks replay <event id>`
 sends it again, under the same id, with a fresh budget. `hush farm webhooks list --dead` lists them.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -61,6 +63,12 @@ class Policy:
     lease_s: float = 60.0
     """A queued or sending event nobody finished within this is due again (its process died)."""
     allow_private: bool = False
+
+    @classmethod
+    def from_env(cls, *, allow_private: bool = False) -> Policy:
+        """HUSH_WEBHOOK_MAX_ATTEMPTS (default 20) and HUSH_WEBHOOK_MAX_DELAY_S (default 3600)."""
+        return cls(max_attempts=int(os.environ.get("HUSH_WEBHOOK_MAX_ATTEMPTS", "20")),
+                   max_delay_s=float(os.environ.get("HUSH_WEBHOOK_MAX_DELAY_S", "3600")), allow_private=allow_private)
 
 
 def new_event_id() -> str:
