@@ -5,7 +5,7 @@ on it, so several API processes share the work and never make the same attempt t
 
     job ends (with a webhook_url)
       -> event row: id "msg_<32 hex>" made once, for ever (unique per job), the body fixed, state pending
-    scheduler (each API process, every 0.25 s): a due event (pending and next_at <= now, or queued or
+    scheduler (each API process, every second): a due event (pending and next_at <= now, or queued or
     sending whose lease ran out: a process died holding it)
       -> queued (lease), task hush.webhook.deliver(event_id, n) published on the durable queue hush.webhooks
     consumer (each API process's delivery threads; late ack): queued with n - 1 attempts made -> sending, n
@@ -195,7 +195,7 @@ class WebhookService:
 
     def __init__(self, store: JobStore, secret_of: Callable[[str], bytes], *, policy: Policy | None = None,
                  publish: Callable[[str, int], None], connection: Callable[[], Any] | None = None,
-                 consumers: int = 2, interval_s: float = 0.25, on_outcome: Callable[[str], None] | None = None,
+                 consumers: int = 2, interval_s: float = 1.0, on_outcome: Callable[[str], None] | None = None,
                  post: Poster | None = None, resolve: Resolver | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.policy = policy or Policy()
@@ -291,9 +291,10 @@ class WebhookService:
                 assert self.connection is not None
                 with self.connection() as conn, conn.Consumer(queue, callbacks=[self._on_message], accept=["json"],
                                                                prefetch_count=1):
+                    _poll_slowly(conn)
                     while not self._stop.is_set():
                         try:
-                            conn.drain_events(timeout=0.5)
+                            conn.drain_events(timeout=1.0)
                         except TimeoutError:
                             continue
             except Exception as e:  # broker down: reconnect
@@ -310,6 +311,15 @@ class WebhookService:
             log.warning("webhook task failed: %s", type(e).__name__)
         finally:
             message.ack()
+
+
+def _poll_slowly(conn: Any, interval_s: float = 1.0) -> None:
+    """A broker without push (the embedded SQL transport, polled every 20 ms for proofs) is polled every
+    `interval_s` by the webhook consumers: an idle farm costs less, and a webhook may wait that much."""
+    transport = conn.transport
+    polled = getattr(transport, "driver_type", "") in ("sql", "sqlalchemy")
+    if polled and (transport.polling_interval or 0) < interval_s:
+        transport.polling_interval = interval_s
 
 
 # -- operators: hush farm webhooks ... ---------------------------------------------------------------
