@@ -98,8 +98,8 @@ class Outbox:
     def jobs_without_event(self, finished_since: float | None, limit: int = 200) -> list[str]:
         """Finished jobs with a webhook_url and no event yet (all of them when finished_since is None)."""
         q = (sa.select(jobs_t.c.id).select_from(jobs_t.outerjoin(ev, ev.c.job_id == jobs_t.c.id))
-             .where(jobs_t.c.webhook_url.is_not(None), jobs_t.c.state.in_([s.value for s in TERMINAL]),
-                    ev.c.event_id.is_(None)))
+             .where(jobs_t.c.webhook_url.is_not(None), jobs_t.c.webhook_state == "pending",
+                    jobs_t.c.state.in_([s.value for s in TERMINAL]), ev.c.event_id.is_(None)))
         if finished_since is not None:
             q = q.where(jobs_t.c.finished_at >= finished_since)
         with self.store.engine.connect() as c:

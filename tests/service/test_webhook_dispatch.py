@@ -205,3 +205,29 @@ def test_an_api_killed_mid_retry_is_replaced_under_the_same_id_and_budget(settin
         except subprocess.TimeoutExpired:
             second.kill()
             second.wait()
+
+
+def test_an_attempt_lost_with_its_process_counts_and_a_stale_task_does_nothing(settings):
+    from service.webhooks.delivery import AttemptResult
+    from service.webhooks.dispatch import Outbox
+
+    farm = Farm.from_settings(settings)
+    try:
+        jid = _finished_job(farm, "http://127.0.0.1:9/never")
+        outbox = Outbox(farm.store, Policy(max_attempts=2, lease_s=10.0))
+        job = farm.store.get_job(jid)
+        eid = outbox.create_for(job, "anonymous", 1000.0)
+        assert outbox.create_for(job, "anonymous", 1001.0) == eid  # one event per job, for ever
+        [row] = outbox.due(1000.0)
+        assert outbox.enqueue(row, 1000.0) == 1 and outbox.enqueue(row, 1000.0) is None  # one process wins
+        assert outbox.start_attempt(eid, 1, 1000.0) is not None
+        assert outbox.start_attempt(eid, 1, 1000.0) is None  # the same task delivered twice: stale
+        assert outbox.due(1001.0) == []  # held by its lease
+        [row] = outbox.due(1000.0 + 100)  # the process died mid-attempt: due again, the attempt counted
+        assert row["attempts"] == 1 and outbox.enqueue(row, 1100.0) == 2
+        assert outbox.start_attempt(eid, 2, 1100.0) is not None
+        assert outbox.finish_attempt(eid, 2, AttemptResult("retry", 503, "HTTP 503"), 1101.0) == "dead"  # budget
+        assert outbox.get(eid)["state"] == "dead" and outbox.replay(eid, 1200.0)
+        assert outbox.get(eid)["attempts"] == 0 and outbox.get(eid)["event_id"] == eid
+    finally:
+        farm.close()
