@@ -32,6 +32,8 @@ answer 422 there, so schemathesis' positive-data check is off for them; every ot
 
 
 def _farm() -> tuple[FakeFarm, str]:
+    """Built at import (schemathesis needs the schema to parametrize; its from_fixture fails on this pytest):
+    a temporary SQLite store, no thread, no process; removed by the module fixture below."""
     f = FakeFarm(make_settings(Path(tempfile.mkdtemp(prefix="hush-contract-")), auth_required=True))
     shape = SHAPES["transfer_2x2"]
     from py_ecc.optimized_bn128 import G2, multiply, normalize
@@ -67,6 +69,9 @@ class ApiKey:
 def _close_farm():
     yield
     FARM.close()
+    import shutil
+
+    shutil.rmtree(Path(FARM.settings.database_url.removeprefix("sqlite:///")).parent, ignore_errors=True)
 
 
 @pytest.mark.slow
