@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve example demo grpc test test-fast circuits contracts contracts-check bench bench-farm lint vectors clean
+.PHONY: help venv node serve farm-services example demo grpc test test-fast circuits contracts contracts-check bench bench-farm lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ contracts-check: $(VENV_STAMP) $(NODE_STAMP) ## check generated Solidity, artifa
 
 serve: $(VENV_STAMP) $(NODE_STAMP) circuits ## run the prover farm on this machine: REST 127.0.0.1:8000, gRPC :50051
 	.venv/bin/hush serve
+
+farm-services: $(VENV_STAMP) ## start local Redis + PostgreSQL for a scale-out farm; writes build/farm/scaleout.env
+	.ci/services.sh --farm >/dev/null
 
 example: $(VENV_STAMP) $(NODE_STAMP) circuits ## prove and verify the example transfer in one process, no service
 	.venv/bin/hush example

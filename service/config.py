@@ -1,14 +1,31 @@
 """Settings of the farm, from the environment.
 
 Embedded default (one machine, no external server): the job store is SQLite in build/farm/jobs.sqlite,
-the Celery broker is kombu's SQLAlchemy transport (polled every 20 ms) on build/farm/broker.sqlite. Scale-out: point
+the Celery broker is kombu's SQLAlchemy transport on build/farm/broker.sqlite (see service.queue). Scale-out: point
 HUSH_BROKER_URL at Redis (redis://host:6379/0) and HUSH_DATABASE_URL at PostgreSQL
 (postgresql+psycopg://user:pass@host/db), give every process the same HUSH_PAYLOAD_KEY, and start
 workers on other machines with `hush worker`.
 
-    HUSH_DATABASE_URL      job store URL                       sqlite:///<build>/farm/jobs.sqlite
-    HUSH_BROKER_URL        Celery broker URL                   hushsql+sqlite:///<build>/farm/broker.sqlite
-    HUSH_PAYLOAD_KEY       32-byte key, base64url, for sealed task payloads   <build>/farm/payload.key (0600)
+See SETTINGS_HELP below (`hush serve -h`, `hush api -h` and `hush worker -h` print it).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hush.artifacts import build_dir
+
+SETTINGS_HELP = """settings (environment variables, with their defaults):
+    HUSH_FARM_DIR          where the embedded farm keeps its files   <build>/farm
+    HUSH_DATABASE_URL      job store URL                       sqlite:///<farm dir>/jobs.sqlite
+    HUSH_BROKER_URL        Celery broker URL                   hushsql+sqlite:///<farm dir>/broker.sqlite
+    HUSH_PAYLOAD_KEY       32-byte key, base64url, for sealed task payloads (`hush farm keygen`)
+                           embedded default: <farm dir>/payload.key (0600), made once; with any
+                           other store it must be set, and every process must have the farm's
     HUSH_CIRCUITS          circuits this process serves        transfer_2x2,transfer_16x2
     HUSH_BUDGET_S          default deadline of a job           5
     HUSH_MAX_DEADLINE_S    the longest deadline a caller may ask for   600
@@ -21,16 +38,6 @@ workers on other machines with `hush worker`.
     HUSH_WEBHOOK_ALLOW_PRIVATE   1 to allow webhook targets on internal networks (tests only)
     HUSH_TEST_FAULTS       1 to honour fault-injection requests (tests only)
 """
-
-from __future__ import annotations
-
-import base64
-import os
-import secrets
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-
-from hush.artifacts import build_dir
 
 
 def _env(name: str, default: str) -> str:
@@ -78,7 +85,7 @@ class Settings:
         return replace(self, **kw)
 
 
-def _payload_key(path: Path) -> bytes:
+def _payload_key(path: Path, *, may_create: bool = True) -> bytes:
     raw = os.environ.get("HUSH_PAYLOAD_KEY")
     if raw:
         key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
@@ -90,6 +97,9 @@ def _payload_key(path: Path) -> bytes:
         if len(key) != 32:
             raise ValueError(f"{path}: expected a 32-byte key, got {len(key)} bytes")
         return key
+    if not may_create:
+        raise ValueError("HUSH_PAYLOAD_KEY is not set: every process of a farm with a shared job store needs the "
+                         "farm's payload key (make one with `hush farm keygen`, give the same to every process)")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -107,10 +117,11 @@ def load_settings() -> Settings:
     auth = _env("HUSH_AUTH", "optional" if loopback else "required")
     if auth not in ("required", "optional"):
         raise ValueError(f"HUSH_AUTH: expected 'required' or 'optional', got {auth!r}")
+    database_url = _env("HUSH_DATABASE_URL", f"sqlite:///{farm / 'jobs.sqlite'}")
     return Settings(
-        database_url=_env("HUSH_DATABASE_URL", f"sqlite:///{farm / 'jobs.sqlite'}"),
+        database_url=database_url,
         broker_url=_env("HUSH_BROKER_URL", f"hushsql+sqlite:///{farm / 'broker.sqlite'}"),
-        payload_key=_payload_key(farm / "payload.key"),
+        payload_key=_payload_key(farm / "payload.key", may_create=database_url.startswith("sqlite")),
         circuits=tuple(c for c in _env("HUSH_CIRCUITS", "transfer_2x2,transfer_16x2").split(",") if c),
         budget_s=float(_env("HUSH_BUDGET_S", "5")),
         max_deadline_s=float(_env("HUSH_MAX_DEADLINE_S", "600")),

@@ -15,7 +15,8 @@ from .config import Settings
 from .jobs import Jobs
 from .metrics import Metrics
 from .model import Job, JobState, Principal
-from .queue import make_celery, publish
+from .queue import make_celery, publish, publish_probe
+from .sealing import key_fingerprint
 from .store import JobStore
 from .sweeper import Sweeper
 from .webhooks.dispatch import TASK_DELIVER, WEBHOOK_QUEUE, Policy, WebhookService
@@ -36,11 +37,17 @@ class Farm:
             policy=Policy.from_env(allow_private=settings.webhook_allow_private), publish=self.publish_webhook,
             connection=self.celery.connection_for_read,
             on_outcome=lambda outcome: self.metrics.webhooks.labels(outcome).inc())
-        self.sweeper = Sweeper(store, settings, self.publish, on_finished=self._on_finished)
+        self.sweeper = Sweeper(store, settings, self.publish, on_finished=self._on_finished, probe=self.probe)
+        self.jobs.stalled = self.sweeper.stalled
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Farm:
-        return cls(settings, JobStore(settings.database_url))
+        store = JobStore(settings.database_url)
+        check_payload_key(store, settings.payload_key)
+        return cls(settings, store)
+
+    def probe(self, probe_id: str, circuit: str) -> None:
+        publish_probe(self.celery, probe_id, circuit)
 
     def publish(self, job_id: str, circuit: str, sealed: str, fault: str | None = None) -> None:
         publish(self.celery, job_id, circuit, sealed, fault)
@@ -80,3 +87,19 @@ class Farm:
         live = self.store.live_workers()
         for c in self.settings.circuits:
             m.workers.labels(c).set(sum(1 for w in live if c in w.circuits))
+            m.consuming.labels(c).set(0 if c in self.sweeper.stalled else 1)
+
+
+class PayloadKeyMismatch(RuntimeError):
+    pass
+
+
+def check_payload_key(store: JobStore, key: bytes) -> None:
+    """Refuse a payload key other than the farm's: the first process records the key's fingerprint in the
+    store; a process with another key (a worker that made its own) would fail every job it took."""
+    mine = key_fingerprint(key)
+    farm = store.key_fingerprint(mine)
+    if farm != mine:
+        raise PayloadKeyMismatch(
+            f"this process's payload key (fingerprint {mine}) is not the farm's ({farm}, recorded in the job "
+            "store): give every API and worker process the same HUSH_PAYLOAD_KEY (`hush farm keygen` makes one)")

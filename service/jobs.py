@@ -11,8 +11,9 @@ Admission control: a new job waits for the work ahead of it on the circuit's liv
 proves. With p the 90th percentile of the circuit's recent proving times (claim to success) and w
 live workers, the work ahead is p for each queued job plus what is left of each proof under way
 (p minus its elapsed time, at least p/10); the job should finish after 1.15 * ((work ahead) / w + p)
-+ 0.1 s.
-If that is past its deadline it is refused at once with a Retry-After, instead of accepted and late.
++ 0.1 s. Before three proofs of the circuit have succeeded, p is the slowest live worker's own warm-up
+proof of it (timed when the worker starts). If that is past its deadline it is refused at once with a
+Retry-After, instead of accepted and late.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from .model import (
     Unavailable,
 )
 from .sealing import seal
-from .store import JobStore
+from .store import JobStore, WorkerInfo
 from .validation import check_inputs
 
 log = logging.getLogger("hush.jobs")
@@ -76,6 +77,8 @@ class Jobs:
         self._pvk: dict[str, tuple[str, Any]] = {}
         self._circuits: tuple[float, list[CircuitInfo]] = (0.0, [])
         self._lock = threading.Lock()
+        self.stalled: dict[str, str] = {}
+        """Circuits whose queue no worker consumes, with why (the sweeper's consumer probes fill it)."""
 
     # -- callers ----------------------------------------------------------------------------------------
     def authenticate(self, api_key: str | None) -> Principal:
@@ -184,9 +187,16 @@ class Jobs:
         except WebhookTargetError as e:
             raise BadRequest(f"webhook_url: {e}") from e
 
-    def proving_estimate(self, circuit: str) -> float:
+    def proving_estimate(self, circuit: str, live: list[WorkerInfo] | None = None) -> float:
+        """The 90th percentile of recent proofs; before three, the slowest live worker's own warm-up proof
+        (each worker times one when it starts), and only without any the generous default."""
         recent = self.store.recent_proving_seconds(circuit)
         if len(recent) < 3:
+            if live is None:
+                live = self.store.live_workers()
+            seeds = self.store.seeds(circuit, [w.id for w in live if circuit in w.circuits])
+            if seeds:
+                return max([*seeds, *recent])
             return DEFAULT_PROVING_S.get(circuit, 10.0)
         return _percentile(recent, 0.9)
 
@@ -194,7 +204,10 @@ class Jobs:
         live = [w for w in self.store.live_workers() if circuit in w.circuits]
         if not live:
             raise Overloaded(f"no live worker serves {circuit} right now", retry_after=5.0)
-        p = self.proving_estimate(circuit)
+        if circuit in self.stalled:
+            raise Overloaded(f"the farm is not taking {circuit} jobs right now: {self.stalled[circuit]}",
+                             retry_after=5.0)
+        p = self.proving_estimate(circuit, live)
         now = self.clock()
         ahead, depth = 0.0, 0
         for row in self.store.active_jobs():
@@ -276,8 +289,11 @@ class Jobs:
         live = self.store.live_workers()
         served = {c for w in live for c in w.circuits}
         missing = [c for c in self.settings.circuits if c not in served]
-        out = {"status": "ready" if not missing else "not ready", "workers": len(live), "circuits": sorted(served),
-               "missing": missing}
+        stalled = {c: why for c, why in self.stalled.items() if c in served}
+        out: dict[str, Any] = {"status": "ready" if not missing and not stalled else "not ready", "workers": len(live),
+                               "circuits": sorted(served), "missing": missing}
+        if stalled:
+            out["not_consuming"] = stalled
         return out
 
     def queue_depths(self) -> dict[str, int]:

@@ -32,6 +32,8 @@ class Metrics:
         self.workers = Gauge("hush_live_workers", "Worker processes with a recent heartbeat", ["circuit"], registry=r)
         self.refusals = Counter("hush_refusals_total", "Requests refused (4xx/5xx; gRPC status codes), by API, "
                                 "status and kind", ["api", "status", "code"], registry=r)
+        self.consuming = Gauge("hush_farm_consuming", "1 if workers take this circuit's queued work, 0 if a probe "
+                               "sent to idle workers went unanswered (alert on 0)", ["circuit"], registry=r)
         self.webhooks = Counter("hush_webhook_deliveries_total", "Webhook attempts by outcome: delivered, retry, "
                                 "dead (alert on dead: `hush farm webhooks list --dead`)", ["outcome"],
                                 registry=r)

@@ -8,6 +8,8 @@ payload copied onto another job does not open.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 from typing import Any
@@ -44,3 +46,13 @@ def unseal(key: bytes, job_id: str, circuit: str, sealed: str) -> dict[str, Any]
     except Exception as e:  # InvalidTag: wrong key, wrong job, or tampered
         raise SealError("sealed payload does not open with this key for this job") from e
     return json.loads(body)
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A public name for a payload key (HMAC of a label: says nothing of the key), recorded in the store."""
+    return hmac.new(key, b"hush payload key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def new_key_text() -> str:
+    """A fresh payload key as HUSH_PAYLOAD_KEY takes it (32 random bytes, base64url)."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")

@@ -1,17 +1,21 @@
-"""`hush serve`, `hush api`, `hush worker`, `hush farm key`: running the farm.
+"""`hush serve`, `hush api`, `hush worker`, `hush farm key|keygen`: running the farm.
 
 `hush serve` (the embedded default, `make serve`): make sure every served circuit has a proving key
 (development keys, made in a subprocess: this process never imports the prover), start a Celery
 worker pool as a child process, then run the API process here: REST on 127.0.0.1:8000 and gRPC on
-127.0.0.1:50051 (HUSH_REST_ADDR, HUSH_GRPC_ADDR). Ctrl-C stops both.
+127.0.0.1:50051 (HUSH_REST_ADDR, HUSH_GRPC_ADDR). Ctrl-C or SIGTERM stops both within seconds (a
+proof under way is cut: the job store hands it to the next worker); the worker pool also dies
+when this process is killed (PR_SET_PDEATHSIG), so a restart never finds a second, orphaned pool.
 
 Scale-out: `hush api` on the API machines and `hush worker` on the proving machines, all with the
-same HUSH_DATABASE_URL (PostgreSQL), HUSH_BROKER_URL (Redis) and HUSH_PAYLOAD_KEY.
+same HUSH_DATABASE_URL (PostgreSQL), HUSH_BROKER_URL (Redis) and HUSH_PAYLOAD_KEY
+(`hush farm keygen` makes one).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import os
 import signal
@@ -19,11 +23,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from .config import Settings, load_settings
+from .config import SETTINGS_HELP, Settings, load_settings
 
 log = logging.getLogger("hush.serve")
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    import ctypes
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 def worker_command(settings: Settings, *, concurrency: int = 1, name: str = "hush") -> list[str]:
@@ -40,7 +52,22 @@ def start_worker(settings: Settings, *, concurrency: int = 1, env: dict[str, str
     out = open(log_path, "ab") if log_path else None  # noqa: SIM115 (owned by the child's lifetime)
     return subprocess.Popen(worker_command(settings, concurrency=concurrency), env={**os.environ, **(env or {})},
                             stdout=out or None, stderr=subprocess.STDOUT if out else None,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+
+
+def stop_worker(worker: subprocess.Popen, grace_s: float = 3.0) -> None:
+    """SIGTERM to the pool's process group, SIGKILL after `grace_s` (an attempt cut short is recovered)."""
+    if worker.poll() is not None:
+        return
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    except ProcessLookupError:
+        pass
 
 
 def ensure_keys(settings: Settings) -> None:
@@ -55,7 +82,8 @@ def ensure_keys(settings: Settings) -> None:
             subprocess.run([sys.executable, "-m", "hush.cli", "setup", "circuit", c], check=True)
 
 
-def run_api(settings: Settings, *, ready: threading.Event | None = None, stop: threading.Event | None = None) -> None:
+def run_api(settings: Settings, *, ready: threading.Event | None = None, stop: threading.Event | None = None,
+            on_exit: Callable[[], None] | None = None) -> None:
     """The API process: REST (uvicorn) and gRPC over one Farm, until `stop` is set or a signal comes."""
     import uvicorn
 
@@ -70,7 +98,7 @@ def run_api(settings: Settings, *, ready: threading.Event | None = None, stop: t
     grpc_server.start()
     app = make_app(farm)
     config = uvicorn_config(app, settings.rest_addr[0], settings.rest_addr[1], log_level="warning",
-                            access_log=False, timeout_graceful_shutdown=3)
+                            access_log=False, timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     if stop is not None:
         def watch() -> None:
@@ -86,7 +114,10 @@ def run_api(settings: Settings, *, ready: threading.Event | None = None, stop: t
     try:
         server.run()
     finally:
-        grpc_server.stop(grace=2)
+        done = grpc_server.stop(grace=1)
+        if on_exit is not None:
+            on_exit()
+        done.wait(2)
         farm.close()
 
 
@@ -102,21 +133,13 @@ def cmd_serve(a: argparse.Namespace) -> int:
           f"store {settings.database_url.split('://')[0]}  broker {settings.broker_url.split('://')[0]}", flush=True)
     print("workers warming up (GET /readyz says when they are ready); Ctrl-C stops", flush=True)
 
-    def stop_worker(*_: object) -> None:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        run_api(settings)
+        run_api(settings, on_exit=lambda: stop_worker(worker))
     except KeyboardInterrupt:
         pass
     finally:
-        stop_worker()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop_worker(worker)
     return 0
 
 
@@ -129,6 +152,23 @@ def cmd_worker(a: argparse.Namespace) -> int:
     settings = load_settings()
     os.execv(sys.executable, worker_command(settings, concurrency=a.workers))
     return 0  # not reached
+
+
+def cmd_keygen(a: argparse.Namespace) -> int:
+    from .sealing import key_fingerprint, new_key_text
+
+    key = new_key_text()
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    if a.out:
+        fd = os.open(a.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"HUSH_PAYLOAD_KEY={key}\n")
+        print(f"wrote {a.out} (mode 0600); fingerprint {key_fingerprint(raw)}", file=sys.stderr)
+    else:
+        print(f"HUSH_PAYLOAD_KEY={key}")
+        print(f"fingerprint {key_fingerprint(raw)} (the job store records the first key a farm process uses)",
+              file=sys.stderr)
+    return 0
 
 
 def cmd_key(a: argparse.Namespace) -> int:
@@ -150,14 +190,17 @@ def cmd_key(a: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    c = sub.add_parser("serve", help="the prover farm on one machine: REST :8000, gRPC :50051, a worker pool")
+    fmt = argparse.RawDescriptionHelpFormatter
+    c = sub.add_parser("serve", help="the prover farm on one machine: REST :8000, gRPC :50051, a worker pool",
+                       epilog=SETTINGS_HELP, formatter_class=fmt)
     c.add_argument("--circuits", default="", help="comma-separated circuit ids (default HUSH_CIRCUITS)")
     c.add_argument("--workers", type=int, default=1, help="proving processes (default 1: each uses every core)")
     c.set_defaults(func=cmd_serve)
-    c = sub.add_parser("api", help="the farm's API process only (REST + gRPC)")
+    c = sub.add_parser("api", help="the farm's API process only (REST + gRPC)", epilog=SETTINGS_HELP,
+                       formatter_class=fmt)
     c.set_defaults(func=cmd_api)
-    c = sub.add_parser("worker", help="a farm worker pool only")
-    c.add_argument("--workers", type=int, default=1)
+    c = sub.add_parser("worker", help="a farm worker pool only", epilog=SETTINGS_HELP, formatter_class=fmt)
+    c.add_argument("--workers", type=int, default=1, help="proving processes (default 1: each uses every core)")
     c.set_defaults(func=cmd_worker)
     f = sub.add_parser("farm", help="farm administration").add_subparsers(dest="cmd", required=True)
     c = f.add_parser("key", help="create an API key (printed once) and show its webhook secret")
@@ -169,3 +212,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     from .webhooks.dispatch import add_parsers as add_webhook_parsers
 
     add_webhook_parsers(f)
+    c = f.add_parser("keygen", help="make a payload key (HUSH_PAYLOAD_KEY) for a scale-out farm; print it once")
+    c.add_argument("--out", default="", help="write HUSH_PAYLOAD_KEY=... to this new file (mode 0600) instead")
+    c.set_defaults(func=cmd_keygen)

@@ -8,12 +8,16 @@ a job completes exactly once.
 
 What rests here: public signals, proofs, calldata, timings, redacted errors, and the task payload
 *sealed* (service.sealing) while the job can still run, so that a job lost by the broker can be
-recovered; the sealed payload is erased when the job ends.
+recovered; the sealed payload is erased when the job ends, and `scrub()` (the sweeper calls it
+after jobs end) makes the erasure reach the disk: SQLite zeroes deleted bytes (secure_delete) and
+its write-ahead log is checkpointed and truncated; PostgreSQL's dead row versions are vacuumed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -133,8 +137,56 @@ webhook_events_t = sa.Table(
 # ==== end of webhook events ====
 
 
+farm_meta_t = sa.Table(
+    "farm_meta",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+proving_seeds_t = sa.Table(
+    "proving_seeds",
+    metadata,
+    sa.Column("circuit", sa.String(64), primary_key=True),
+    sa.Column("worker_id", sa.String(128), primary_key=True),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+probes_t = sa.Table(
+    "consumer_probes",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("circuit", sa.String(64), nullable=False, index=True),
+    sa.Column("sent_at", sa.Float, nullable=False),
+    sa.Column("consumed_at", sa.Float),
+    sa.Column("worker_id", sa.String(128)),
+)
+
+HOSTNAME = socket.gethostname()
+
+
+def local_pid_alive(pid: int) -> bool:
+    """Whether a process of this machine is alive (a zombie is not: it only waits to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA secure_delete=ON")  # erased payloads are overwritten, not left in free pages
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -172,6 +224,7 @@ class JobStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._vacuumed = -1e9
         metadata.create_all(self.engine)
 
     def dispose(self) -> None:
@@ -393,11 +446,121 @@ class JobStore:
             c.execute(sa.delete(workers_t).where(workers_t.c.id == worker_id))
 
     def live_workers(self, within_s: float = 5.0, now: float | None = None) -> list[WorkerInfo]:
+        """Workers whose heartbeat is fresh, less those of this machine whose process is gone (a
+        SIGKILLed worker is known dead at once, not when its heartbeat goes stale)."""
         now = time.time() if now is None else now
         with self.engine.connect() as c:
             rows = c.execute(sa.select(workers_t).where(workers_t.c.last_seen >= now - within_s)).mappings().all()
         return [WorkerInfo(r["id"], r["hostname"], r["pid"], tuple(json.loads(r["circuits"])), r["last_seen"])
-                for r in rows]
+                for r in rows if r["hostname"] != HOSTNAME or local_pid_alive(r["pid"])]
+
+    def expire_workers(self, *, stale_s: float = 60.0, now: float | None = None) -> list[str]:
+        """Delete the registrations of workers gone for good: of this machine with no process, or silent
+        for `stale_s`. Returns their ids."""
+        now = time.time() if now is None else now
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(workers_t.c.id, workers_t.c.hostname, workers_t.c.pid,
+                                       workers_t.c.last_seen)).all()
+        gone = [r[0] for r in rows if r[3] < now - stale_s or (r[1] == HOSTNAME and not local_pid_alive(r[2]))]
+        if gone:
+            with self.engine.begin() as c:
+                c.execute(sa.delete(workers_t).where(workers_t.c.id.in_(gone)))
+                c.execute(sa.delete(proving_seeds_t).where(proving_seeds_t.c.worker_id.in_(gone)))
+        return gone
+
+    def worker_of(self, worker_id: str) -> WorkerInfo | None:
+        with self.engine.connect() as c:
+            r = c.execute(sa.select(workers_t).where(workers_t.c.id == worker_id)).mappings().first()
+        return None if r is None else WorkerInfo(r["id"], r["hostname"], r["pid"], tuple(json.loads(r["circuits"])),
+                                                 r["last_seen"])
+
+    # -- admission seeds, consumer probes, the payload key's fingerprint --------------------------------
+    def put_seed(self, circuit: str, worker_id: str, seconds: float) -> None:
+        """A worker's own warm-up proving time for a circuit (admission's estimate before real jobs)."""
+        now = time.time()
+        with self.engine.begin() as c:
+            c.execute(sa.delete(proving_seeds_t).where(proving_seeds_t.c.circuit == circuit,
+                                                       proving_seeds_t.c.worker_id == worker_id))
+            c.execute(proving_seeds_t.insert().values(circuit=circuit, worker_id=worker_id, seconds=seconds, at=now))
+
+    def seeds(self, circuit: str, worker_ids: Iterable[str]) -> list[float]:
+        ids = list(worker_ids)
+        if not ids:
+            return []
+        with self.engine.connect() as c:
+            return [float(x) for x in c.execute(sa.select(proving_seeds_t.c.seconds).where(
+                proving_seeds_t.c.circuit == circuit, proving_seeds_t.c.worker_id.in_(ids))).scalars()]
+
+    def add_probe(self, probe_id: str, circuit: str, *, now: float | None = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(probes_t.insert().values(id=probe_id, circuit=circuit, sent_at=time.time() if now is None
+                                               else now))
+
+    def consume_probe(self, probe_id: str, worker_id: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(sa.update(probes_t).where(probes_t.c.id == probe_id, probes_t.c.consumed_at.is_(None))
+                      .values(consumed_at=time.time(), worker_id=worker_id))
+
+    def probe_state(self, circuit: str) -> tuple[float | None, float | None]:
+        """(sent_at of the oldest probe not consumed yet, consumed_at of the latest consumed one)."""
+        with self.engine.connect() as c:
+            pending = c.execute(sa.select(sa.func.min(probes_t.c.sent_at)).where(
+                probes_t.c.circuit == circuit, probes_t.c.consumed_at.is_(None))).scalar()
+            last = c.execute(sa.select(sa.func.max(probes_t.c.consumed_at)).where(
+                probes_t.c.circuit == circuit)).scalar()
+        return pending, last
+
+    def drop_probes(self, *, circuit: str, before: float | None = None, pending_only: bool = False) -> None:
+        cond = [probes_t.c.circuit == circuit]
+        if before is not None:
+            cond.append(probes_t.c.sent_at < before)
+        if pending_only:
+            cond.append(probes_t.c.consumed_at.is_(None))
+        with self.engine.begin() as c:
+            c.execute(sa.delete(probes_t).where(*cond))
+
+    def last_worked(self, *, now: float | None = None) -> float | None:
+        """When a worker last did something with a job: now if one is proving, else the latest claim or end
+        of a job that was claimed (any circuit); None if none ever was."""
+        with self.engine.connect() as c:
+            if c.execute(sa.select(sa.func.count()).select_from(jobs_t).where(
+                    jobs_t.c.state == JobState.PROVING.value)).scalar():
+                return time.time() if now is None else now
+            row = c.execute(sa.select(sa.func.max(jobs_t.c.started_at), sa.func.max(jobs_t.c.finished_at)).where(
+                jobs_t.c.started_at.is_not(None))).first()
+        seen = [x for x in (row or ()) if x is not None]
+        return max(seen) if seen else None
+
+    def key_fingerprint(self, fingerprint: str) -> str:
+        """Record the farm's payload-key fingerprint if none is; return the one recorded."""
+        with self.engine.begin() as c:
+            have = c.execute(sa.select(farm_meta_t.c.value).where(farm_meta_t.c.name == "payload_key")).scalar()
+            if have is not None:
+                return have
+            try:
+                with c.begin_nested():
+                    c.execute(farm_meta_t.insert().values(name="payload_key", value=fingerprint))
+            except IntegrityError:
+                return c.execute(sa.select(farm_meta_t.c.value).where(farm_meta_t.c.name == "payload_key")).scalar()
+        return fingerprint
+
+    def scrub(self) -> bool:
+        """Make erased payloads leave the disk: SQLite's write-ahead log checkpointed and truncated (its old
+        frames hold every page as it was), PostgreSQL's dead row versions of the jobs table vacuumed.
+        False when the store was busy (try again later)."""
+        name = self.engine.dialect.name
+        if name == "sqlite":
+            with self.engine.connect() as c:
+                busy = c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            return busy is None or busy[0] == 0
+        if name == "postgresql":
+            if time.monotonic() - self._vacuumed < 10.0:  # at most every 10 s: still due
+                return False
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM jobs")
+            self._vacuumed = time.monotonic()
+            return True
+        return True
 
     def put_circuit(self, info: CircuitInfo) -> None:
         now = time.time()

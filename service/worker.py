@@ -5,8 +5,11 @@
 (or `hush worker`). The pool's parent process never runs a kernel: numba's OpenMP layer is not
 fork-safe, so each pool child loads its proving keys (memory-mapped), compiles the kernels (from
 numba's cache) and proves the example transfer once in `worker_process_init`, after the fork and
-before it takes its first job. Then it publishes each circuit's verification key to the store and
-beats a heartbeat there every second.
+before it takes its first job. Then it publishes each circuit's verification key and its warm-up
+proving time (admission's first estimate) to the store and beats a heartbeat there every second.
+A pool child dies with the pool's parent (PR_SET_PDEATHSIG, and a thread that watches the parent),
+and the parent refuses to start with a payload key other than the farm's (its fingerprint is in
+the store). It answers the API's consumer probes (service.sweeper) so readiness means "consuming".
 
 An attempt: claim the job in the store (queued -> proving, attempt n, owner = this process), check
 its deadline, open the sealed inputs, witness, prove, self-check, and record success only if the
@@ -17,22 +20,25 @@ inputs are never logged: errors are recorded as redacted messages.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import logging
 import os
+import signal
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 
 from .config import Settings, load_settings
 from .model import CircuitInfo, JobState
-from .queue import TASK_PROVE, make_celery, publish
+from .queue import TASK_PROBE, TASK_PROVE, make_celery, publish
 from .sealing import SealError, unseal
 from .store import JobStore
 from .sweeper import attempt_lost, requeue_lost
@@ -78,7 +84,9 @@ class WorkerState:
             prover.warm()
             calc = WitnessCalculator(files.wasm)
             ex = example_transfer(name)  # one real proof: every kernel and the wasm compiled, the key checked
+            t1 = time.perf_counter()
             result = prover.prove(calc.calculate_limbs(ex.inputs))
+            proving_s = time.perf_counter() - t1
             if result.public_signals != ex.public_signals:
                 raise RuntimeError(f"{name}: the warm-up proof's public signals differ from the example's")
             self.circuits[name] = Warm(prover, calc)
@@ -91,7 +99,8 @@ class WorkerState:
                 zkey_sha256=_sha256(files.zkey),
                 r1cs_sha256=_sha256(files.r1cs),
             ))
-            log.info("warm prover for %s in %.2f s", name, time.perf_counter() - t0)
+            self.store.put_seed(name, self.id, proving_s)
+            log.info("warm prover for %s in %.2f s (warm-up proof %.2f s)", name, time.perf_counter() - t0, proving_s)
         self.beat()
         self._beat = threading.Thread(target=self._beat_loop, name="hush-heartbeat", daemon=True)
         self._beat.start()
@@ -232,11 +241,49 @@ def _sha256(path) -> str:
 
 
 STATE: WorkerState | None = None
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """This process gets `sig` when its parent dies (Linux), and a thread checks the parent twice a second
+    (elsewhere, and in case the parent died before the call)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="hush-parent-watch", daemon=True).start()
+
+
+@worker_init.connect
+def _init_parent(**_: Any) -> None:
+    """The pool's parent: refuse a payload key other than the farm's before any child warms up."""
+    from .farm import PayloadKeyMismatch, check_payload_key
+
+    store = JobStore(settings.database_url)
+    try:
+        check_payload_key(store, settings.payload_key)
+    except PayloadKeyMismatch as e:
+        log.critical("%s", e)
+        print(f"hush worker: {e}", file=sys.stderr, flush=True)
+        os._exit(78)  # EX_CONFIG: a supervisor should not restart this in a loop
+    finally:
+        store.dispose()
 
 
 @worker_process_init.connect
 def _init_child(**_: Any) -> None:
     global STATE
+    die_with_parent()
     STATE = WorkerState(settings)
     STATE.warm()
 
@@ -255,3 +302,12 @@ def prove(self, job_id: str, sealed: str, fault: str | None = None) -> str:
     outcome = STATE.run(job_id, sealed, fault)
     log.info("job %s: %s", job_id, outcome)
     return outcome
+
+
+@app.task(name=TASK_PROBE, ignore_result=True)
+def probe(probe_id: str) -> None:
+    """A consumer probe (service.sweeper): this worker took work from the queue; say so in the store."""
+    if STATE is None:
+        _init_child()
+    assert STATE is not None
+    STATE.store.consume_probe(probe_id, STATE.id)

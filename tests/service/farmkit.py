@@ -162,3 +162,127 @@ class LiveFarm:
             self.grpc_server.stop(grace=0)
         self.client.close()
         self.farm.close()
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if int(fields[1]) == pid and fields[0] not in (b"Z", b"X"):
+            out.append(int(d))
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (from /proc; gone processes count 0)."""
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class ServeFarm:
+    """`hush serve` for real, as `make serve` runs it (API process, Celery pool as its child, the embedded
+    broker and store), in its own farm directory on free loopback ports."""
+
+    def __init__(self, tmp_path, *, circuits: str = "transfer_2x2", **env: str) -> None:
+        import subprocess
+        import sys
+
+        import httpx
+
+        self.dir = tmp_path
+        self.rest, self.grpc = free_port(), free_port()
+        self.env = {**os.environ, "HUSH_FARM_DIR": str(tmp_path), "HUSH_CIRCUITS": circuits,
+                    "HUSH_REST_ADDR": f"127.0.0.1:{self.rest}", "HUSH_GRPC_ADDR": f"127.0.0.1:{self.grpc}",
+                    "HUSH_TEST_FAULTS": "1", "HUSH_TIME_LIMIT_S": "20", "HUSH_MAX_ATTEMPTS": "2", **env}
+        for k in ("HUSH_DATABASE_URL", "HUSH_BROKER_URL", "HUSH_PAYLOAD_KEY"):
+            if k not in env:
+                self.env.pop(k, None)
+        self.log = tmp_path / "serve.log"
+        self._log = open(self.log, "ab")  # noqa: SIM115 (closed in close())
+        self.proc = subprocess.Popen([sys.executable, "-m", "hush.cli", "serve"], env=self.env, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.rest}", timeout=120)
+        self.celery: int | None = None
+
+    @property
+    def store_url(self) -> str:
+        return f"sqlite:///{self.dir / 'jobs.sqlite'}"
+
+    def store(self):
+        from service.store import JobStore
+
+        return JobStore(self.store_url)
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        import time
+
+        import httpx
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hush serve exited ({self.proc.returncode}): {self.log.read_text()[-3000:]}")
+            try:
+                if self.http.get("/readyz").status_code == 200:
+                    self.celery = self.celery or children(self.proc.pid)[0]
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError("hush serve never became ready: " + self.log.read_text()[-3000:])
+
+    def pool(self) -> list[int]:
+        """The Celery pool's children (the processes that prove)."""
+        assert self.celery is not None
+        return children(self.celery)
+
+    def prove(self, **kw) -> dict:
+        from transfer.example import example_transfer
+
+        body = {"circuit": "transfer_2x2", "inputs": example_transfer("transfer_2x2").inputs, **kw}
+        r = self.http.post("/v1/proofs", json=body)
+        assert r.status_code in (200, 202), r.text
+        return r.json()
+
+    def close(self) -> None:
+        import signal
+
+        for pid in [self.proc.pid, *([self.celery] if self.celery else [])]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.celery:
+            try:
+                os.killpg(self.celery, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait(timeout=30)
+        self.http.close()
+        self._log.close()

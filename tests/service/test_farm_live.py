@@ -119,7 +119,9 @@ def test_the_soft_time_limit_retries_by_policy(live: LiveFarm):
 
 def test_idempotent_retries_run_the_prover_once(live: LiveFarm):
     h = {"Idempotency-Key": "wallet-retry-7"}
-    a = live.client.post("/v1/proofs", json=body(wait=30, deadline_s=60), headers=h).json()
+    ra = live.client.post("/v1/proofs", json=body(wait=30, deadline_s=60), headers=h)
+    assert ra.status_code == 200, (ra.text, live.client.get("/readyz").text)
+    a = ra.json()
     b = live.client.post("/v1/proofs", json=body(wait=30, deadline_s=60), headers=h).json()
     assert a["id"] == b["id"] and b["state"] == "succeeded" and b["proof"] == a["proof"]
     assert [t["state"] for t in b["transitions"]].count("proving") == 1

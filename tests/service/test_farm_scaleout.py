@@ -1,6 +1,6 @@
 """The scale-out configuration for real: Redis as the broker, PostgreSQL as the job store.
 
-SECURITY #30: kill the broker (SIGKILL redis-server, no persistence) with jobs queued; every job is
+SECURITY 30: kill the broker (SIGKILL redis-server, no persistence) with jobs queued; every job is
 recovered from the job store and completes exactly once. Also both APIs against these servers."""
 
 from __future__ import annotations
@@ -119,3 +119,48 @@ def test_broker_killed_with_jobs_queued_every_job_recovered(farm: LiveFarm, redi
     assert [j.state for j in jobs] == [JobState.SUCCEEDED] * 4, [(j.state, j.error) for j in jobs]
     for j in jobs:
         assert [t.state for t in j.transitions].count(JobState.SUCCEEDED) == 1
+
+
+def test_a_killed_idle_pool_child_stops_counting_at_once_and_is_replaced(farm: LiveFarm):
+    """SECURITY 38 on Redis: the replacement consumed, but readiness counted the dead child's heartbeat
+    for seconds (admission too)."""
+    import os
+
+    from service.store import HOSTNAME
+
+    r = farm.client.post("/v1/proofs", json={"circuit": "transfer_2x2", "inputs": inputs(), "wait": 60,
+                                             "deadline_s": 60})
+    assert r.json()["state"] == "succeeded", r.text
+    (child,) = [w.pid for w in farm.farm.store.live_workers() if w.hostname == HOSTNAME]
+    os.kill(child, signal.SIGKILL)
+    t0 = time.monotonic()
+    while farm.client.get("/readyz").status_code != 503:
+        assert time.monotonic() - t0 < 2.0, "readiness counted the dead child"
+        time.sleep(0.05)
+    farm.wait_ready(240, exclude={child})
+    r = farm.client.post("/v1/proofs", json={"circuit": "transfer_2x2", "inputs": inputs(), "wait": 30,
+                                             "deadline_s": 30})
+    assert r.json()["state"] == "succeeded", r.text
+
+
+def test_postgres_vacuums_the_jobs_table_after_jobs_end(farm: LiveFarm):
+    """SECURITY 39 on PostgreSQL: erased sealed payloads lingered in dead row versions until autovacuum."""
+    import sqlalchemy as sa
+
+    store = farm.farm.store
+    with store.engine.connect() as c:
+        before = c.execute(sa.text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'jobs'")).scalar()
+    r = farm.client.post("/v1/proofs", json={"circuit": "transfer_2x2", "inputs": inputs(), "wait": 30,
+                                             "deadline_s": 30})
+    assert r.json()["state"] == "succeeded", r.text
+    end = time.monotonic() + 30
+    while True:
+        with store.engine.connect() as c:
+            after = c.execute(sa.text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'jobs'")).scalar()
+            sealed = c.execute(sa.text("SELECT count(*) FROM jobs WHERE sealed IS NOT NULL AND state NOT IN "
+                                       "('queued', 'proving')")).scalar()
+        if after > before:
+            break
+        assert time.monotonic() < end, "the jobs table was not vacuumed after the job ended"
+        time.sleep(0.5)
+    assert sealed == 0
