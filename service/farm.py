@@ -16,7 +16,7 @@ from .jobs import Jobs
 from .metrics import Metrics
 from .model import Job, JobState, Principal
 from .queue import make_celery, publish, publish_probe
-from .sealing import key_fingerprint
+from .sealing import PayloadKeyMismatch, check_payload_key  # noqa: F401 (PayloadKeyMismatch: callers')
 from .store import JobStore
 from .sweeper import Sweeper
 from .webhooks.dispatch import TASK_DELIVER, WEBHOOK_QUEUE, Policy, WebhookService
@@ -88,18 +88,3 @@ class Farm:
         for c in self.settings.circuits:
             m.workers.labels(c).set(sum(1 for w in live if c in w.circuits))
             m.consuming.labels(c).set(0 if c in self.sweeper.stalled else 1)
-
-
-class PayloadKeyMismatch(RuntimeError):
-    pass
-
-
-def check_payload_key(store: JobStore, key: bytes) -> None:
-    """Refuse a payload key other than the farm's: the first process records the key's fingerprint in the
-    store; a process with another key (a worker that made its own) would fail every job it took."""
-    mine = key_fingerprint(key)
-    farm = store.key_fingerprint(mine)
-    if farm != mine:
-        raise PayloadKeyMismatch(
-            f"this process's payload key (fingerprint {mine}) is not the farm's ({farm}, recorded in the job "
-            "store): give every API and worker process the same HUSH_PAYLOAD_KEY (`hush farm keygen` makes one)")

@@ -56,3 +56,19 @@ def key_fingerprint(key: bytes) -> str:
 def new_key_text() -> str:
     """A fresh payload key as HUSH_PAYLOAD_KEY takes it (32 random bytes, base64url)."""
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+class PayloadKeyMismatch(RuntimeError):
+    pass
+
+
+def check_payload_key(store: Any, key: bytes) -> None:
+    """Refuse a payload key other than the farm's: the first process records the key's fingerprint in the
+    job store (service.store.JobStore.key_fingerprint); a process with another key (a worker that made its
+    own) would fail every job it took."""
+    mine = key_fingerprint(key)
+    farm = store.key_fingerprint(mine)
+    if farm != mine:
+        raise PayloadKeyMismatch(
+            f"this process's payload key (fingerprint {mine}) is not the farm's ({farm}, recorded in the job "
+            "store): give every API and worker process the same HUSH_PAYLOAD_KEY (`hush farm keygen` makes one)")

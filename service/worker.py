@@ -267,7 +267,7 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
 @worker_init.connect
 def _init_parent(**_: Any) -> None:
     """The pool's parent: refuse a payload key other than the farm's before any child warms up."""
-    from .farm import PayloadKeyMismatch, check_payload_key
+    from .sealing import PayloadKeyMismatch, check_payload_key
 
     store = JobStore(settings.database_url)
     try:
