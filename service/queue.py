@@ -35,7 +35,7 @@ class EmbeddedChannel(kombu_sqla.Channel):
     consumer's memory, and the job store repairs what a dead consumer loses), so keeping it only
     kept every job's sealed inputs on disk for ever, beside the payload key. The broker's SQLite file
     zeroes what it deletes (secure_delete) and keeps no write-ahead log: after a job is taken,
-    nothing of its message is left in the file (SECURITY 37)."""
+    nothing of its message is left in the file (SECURITY 39)."""
 
     def _get(self, queue):
         obj = self._get_or_create(queue)
@@ -63,7 +63,7 @@ def _sqlite_broker_pragmas(dbapi_conn, _record) -> None:
 
 
 class EmbeddedSqlTransport(kombu_sqla.Transport):
-    """kombu's SQLAlchemy transport (the embedded broker: a SQLite file, no server), woken by the file.
+    """kombu's SQLAlchemy transport (the embedded broker: a SQLite file, no server), woken when the file changes.
 
     kombu polls an SQL broker every `polling_interval` from a blocking loop, which made Celery run its
     synchronous prefork pool: idle pool children share one pipe behind one lock, and a child killed
