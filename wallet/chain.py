@@ -22,6 +22,7 @@ from typing import Any
 
 from web3 import Web3
 
+from contracts.deploy import Deployment, deploy_pool
 from transfer.constants import AMOUNT_BITS, SHAPES
 
 __all__ = ["PoolClient", "Relayer", "Deployment", "deploy_local", "start_anvil", "ZERO_ADDRESS", "Event", "TxResult"]
@@ -186,50 +187,23 @@ def stop_process(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-@dataclass(frozen=True)
-class Deployment:
-    token: str
-    pool: str
-    hasher: str
-    verifier_2x2: str
-    verifier_16x2: str
-    block: int
-    """Block of the pool's deployment: where a wallet starts scanning."""
-
-
-def _deploy(w3: Web3, art: dict, sender: str, *args: Any) -> tuple[str, int]:
-    factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(*args).transact({"from": sender}))
-    if receipt.status != 1:
-        raise RuntimeError("deployment failed")
-    return receipt.contractAddress, receipt.blockNumber
-
-
 def verifier_artifact(vkey: dict, levels: int) -> dict:
     """The Groth16 verifier contract for a verification key of a circuit whose tree has `levels`
     levels (generated with that LEVELS constant, compiled with the pinned solc)."""
-    from contracts.build import compile_source
-    from verifier.solidity import solidity_verifier
+    from contracts.deploy import verifier_artifact as generate
 
-    return compile_source(solidity_verifier(vkey, levels=levels))["Groth16Verifier"]
+    return generate(vkey, levels)
 
 
 def deploy_local(
     w3: Web3, deployer: str, vkeys: dict[str, dict], *, max_deposit: int = 2**120 - 1, levels: int | None = None
 ) -> Deployment:
-    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool.
+    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool
+    (contracts.deploy.deploy_pool: the one deployment the demo, the tests and `hush pool deploy` share).
 
     Each verifier carries its circuit's tree depth (SHAPES); the pool is deployed at `levels` (by default
     that depth) and refuses any other."""
-    levels = levels or SHAPES["transfer_2x2"].levels
-    hasher, _ = _deploy(w3, artifact("PoseidonT3"), deployer)
-    token, _ = _deploy(w3, artifact("TestToken"), deployer)
-    v2, _ = _deploy(w3, verifier_artifact(vkeys["transfer_2x2"], SHAPES["transfer_2x2"].levels), deployer)
-    v16 = ZERO_ADDRESS
-    if "transfer_16x2" in vkeys:
-        v16, _ = _deploy(w3, verifier_artifact(vkeys["transfer_16x2"], SHAPES["transfer_16x2"].levels), deployer)
-    pool, block = _deploy(w3, artifact("ShieldedPool"), deployer, levels, hasher, token, v2, v16, max_deposit)
-    return Deployment(token, pool, hasher, v2, v16, block)
+    return deploy_pool(w3, deployer, vkeys, max_deposit=max_deposit, levels=levels or SHAPES["transfer_2x2"].levels)
 
 
 def proof_args(proof_json: dict, signals: Sequence[int], n_ins: int) -> tuple:
