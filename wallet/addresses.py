@@ -16,7 +16,7 @@ import re
 
 from Crypto.Hash import keccak
 
-__all__ = ["EthAddressError", "to_checksum", "parse_eth_address", "is_checksummed"]
+__all__ = ["EthAddressError", "to_checksum", "checksum", "parse_eth_address", "is_checksummed"]
 
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 
@@ -30,6 +30,14 @@ def to_checksum(address: str) -> str:
     body = address[2:].lower()
     digest = keccak.new(digest_bits=256, data=body.encode()).hexdigest()
     return "0x" + "".join(c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest[:40], strict=True))
+
+
+def checksum(address: str) -> str:
+    """Any well-formed address (0x and 40 hex digits, any case) in its EIP-55 form, as
+    web3's to_checksum_address; for addresses from code, not from a person (parse_eth_address)."""
+    if not isinstance(address, str) or address[:2] not in ("0x", "0X") or not _HEX40.fullmatch(address[2:]):
+        raise EthAddressError(f"expected 0x and 40 hex digits, got {address!r}")
+    return to_checksum("0x" + address[2:])
 
 
 def is_checksummed(address: str) -> bool:
@@ -58,8 +66,10 @@ def parse_eth_address(text: str, what: str = "address", *, allow_unchecked: bool
         bad = sorted(set(c for c in body if c not in "0123456789abcdefABCDEF"))
         raise EthAddressError(f"{what} {_short(t)}: {''.join(bad)!r} are not hex digits")
     checked = to_checksum(t)
+    if checked == t:  # includes the rare addresses whose EIP-55 form is in one case
+        return t
     if body == body.lower() or body == body.upper():
-        if body.isdigit() or allow_unchecked:  # digits only: no letter can carry a checksum
+        if allow_unchecked:
             return checked
         raise EthAddressError(
             f"{what} {t} is written in one case only, so it has no EIP-55 checksum to catch a typo: "

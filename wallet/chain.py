@@ -18,12 +18,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from web3 import Web3
+from typing import TYPE_CHECKING, Any
 
 from contracts.deploy import Deployment, deploy_pool
 from transfer.constants import AMOUNT_BITS, SHAPES
+
+from .addresses import checksum as _checksum
+
+if TYPE_CHECKING:  # web3 is imported where it is used: a wallet that only syncs does not load it
+    from web3 import Web3
 
 __all__ = ["PoolClient", "Relayer", "Deployment", "deploy_local", "start_anvil", "ZERO_ADDRESS", "Event", "TxResult"]
 
@@ -62,7 +65,7 @@ class PoolClient:
 
     def __init__(self, w3: Web3, address: str) -> None:
         self.w3 = w3
-        self.address = Web3.to_checksum_address(address)
+        self.address = _checksum(address)
         self.contract = w3.eth.contract(address=self.address, abi=artifact("ShieldedPool")["abi"])
         self.token_address = self.contract.functions.token().call()
         self.token = w3.eth.contract(address=self.token_address, abi=artifact("TestToken")["abi"])
@@ -81,7 +84,7 @@ class PoolClient:
         return bool(self.contract.functions.nullifierHashes(nullifier).call())
 
     def balance_of(self, who: str) -> int:
-        return int(self.token.functions.balanceOf(Web3.to_checksum_address(who)).call())
+        return int(self.token.functions.balanceOf(_checksum(who)).call())
 
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
@@ -114,7 +117,7 @@ class PoolClient:
 
     # -- transactions ----------------------------------------------------------------------------
     def send(self, fn: Any, sender: str) -> TxResult:
-        tx = fn.transact({"from": Web3.to_checksum_address(sender)})
+        tx = fn.transact({"from": _checksum(sender)})
         receipt = self.w3.eth.wait_for_transaction_receipt(tx, timeout=120)
         if receipt.status != 1:
             raise RuntimeError(f"transaction {tx.to_0x_hex()} ({fn.fn_name}) reverted")
@@ -122,7 +125,7 @@ class PoolClient:
 
     def transact(self, proof: tuple, ext: tuple, sender: str) -> TxResult:
         fn = self.contract.functions.transact(proof, ext)
-        fn.call({"from": Web3.to_checksum_address(sender)})  # surface a revert reason before sending
+        fn.call({"from": _checksum(sender)})  # surface a revert reason before sending
         return self.send(fn, sender)
 
     def approve(self, owner: str, amount: int) -> TxResult:
@@ -134,7 +137,7 @@ class Relayer:
 
     def __init__(self, pool: PoolClient, account: str, min_fee: int = 0) -> None:
         self.pool = pool
-        self.address = Web3.to_checksum_address(account)
+        self.address = _checksum(account)
         self.min_fee = min_fee
 
     def submit(self, proof: tuple, ext: tuple) -> TxResult:
@@ -146,7 +149,7 @@ class Relayer:
             raise ValueError(
                 "relayer: refusing a deposit (public amount > 0): its depositor must send it from its own account"
             )
-        if Web3.to_checksum_address(relayer) != self.address:
+        if _checksum(relayer) != self.address:
             raise ValueError(f"relayer: the transfer pays its fee to {relayer}, not to this relayer {self.address}")
         if fee < self.min_fee:
             raise ValueError(f"relayer: fee {fee} is below this relayer's minimum {self.min_fee}")
@@ -160,6 +163,8 @@ def start_anvil(port: int, *, timeout: float = 15.0) -> tuple[subprocess.Popen, 
     """anvil on 127.0.0.1:port (node_modules' binary); returns the process and a connected Web3."""
     if not ANVIL.is_file():
         raise FileNotFoundError(f"anvil not installed at {ANVIL} (npm install)")
+    from web3 import Web3
+
     proc = subprocess.Popen(
         [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "100000000"],
         stdout=subprocess.DEVNULL,

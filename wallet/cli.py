@@ -193,12 +193,32 @@ class Context:
             self._pool = PoolClient(self.w3, self.pool_address)
         return self._pool
 
-    def wallet(self, backend: Any = None):
-        """The Wallet on the checked chain (unlocks the seed)."""
+    def reader(self):
+        """The pool's read side over plain JSON-RPC (no web3), checked as `connect` checks."""
+        from .rpc import JsonRpc, PoolReader, RpcError
+
+        rpc = self.a.rpc or self.config.get("rpc") or DEFAULT_RPC
+        if not rpc.startswith(("http://", "https://")):
+            raise CliError(f"--rpc {rpc!r}: expected an http:// or https:// URL")
+        client = JsonRpc(rpc)
+        try:
+            chain_id = int(client.call("eth_chainId"), 16)
+            want = int(self.config["chain_id"]) if self.config.get("chain_id") else chain_id
+            if chain_id != want:
+                raise Refused(f"the node at {rpc} is on chain {chain_id}, but the wallet's pool is on chain {want}")
+            if client.call("eth_getCode", to_checksum(self.pool_address), "latest") in ("0x", "", None):
+                raise Refused(f"no contract at the pool address {self.pool_address} on the node at {rpc} "
+                              f"(chain {chain_id}): is this the chain it was deployed on?")
+            return PoolReader(client, self.pool_address)
+        except RpcError as e:
+            raise Refused(f"{e}: start one (anvil) or pass --rpc") from None
+
+    def wallet(self, backend: Any = None, *, read_only: bool = False):
+        """The Wallet on the checked chain (unlocks the seed); `read_only` syncs without web3."""
         from .store import NoteStore
         from .wallet import Wallet
 
-        pool = self.pool()
+        pool = self.reader() if read_only else self.pool()
         keys = self.unlock()
         return Wallet(keys, pool, NoteStore(self.db_path()), backend or NeverProves(),
                       start_block=int(self.config.get("start_block", 0)))
@@ -370,7 +390,7 @@ def _note_label(n, kinds: dict[str, str]) -> str:
 
 def cmd_balance(a: argparse.Namespace) -> int:
     ctx = Context(a)
-    w = ctx.wallet()
+    w = ctx.wallet(read_only=True)
     w.sync()
     notes = w.notes()
     u = ctx.units
@@ -388,7 +408,7 @@ def cmd_history(a: argparse.Namespace) -> int:
 
     ctx = Context(a)
     if a.sync:
-        ctx.wallet().sync()
+        ctx.wallet(read_only=True).sync()
     db = ctx.db_path()
     if not db.is_file():
         print("no history yet: `hush wallet balance` scans the pool")

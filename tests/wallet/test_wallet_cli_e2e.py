@@ -220,7 +220,7 @@ MISTAKES = [
      "hush wallet: depositor 0x000000000000000000000000000000000000dEaD cannot sign here: it is not one of the "
      "node's unlocked accounts and not HUSH_ETH_PRIVATE_KEY's"),
     ("hush wallet balance --wallet alice.json --rpc http://127.0.0.1:9", 1,
-     "hush wallet: no Ethereum node answers at http://127.0.0.1:9 (ConnectionError): start one (anvil) or pass --rpc"),
+     "hush wallet: no Ethereum node answers at http://127.0.0.1:9 (ConnectError): start one (anvil) or pass --rpc"),
 ]
 
 
