@@ -142,7 +142,8 @@ def cmd_info(a: argparse.Namespace) -> int:
         ("verifier 2x2", dep.verifier_2x2),
         ("verifier 16x2", dep.verifier_16x2 if int(dep.verifier_16x2, 16) else "none (at most 2 notes per transfer)"),
         ("tree depth", f"{dep.levels} ({2**dep.levels:,} notes)"),
-        ("max deposit", units(dep.max_deposit)),
+        ("max deposit", "no limit but the circuit's (2^120 - 1 units)" if dep.max_deposit >= 2**120 - 1
+         else units(dep.max_deposit)),
         ("deployer", dep.deployer),
     ]
     for circuit, hashes in sorted(dep.verifying_keys.items()):

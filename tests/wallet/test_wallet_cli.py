@@ -171,7 +171,7 @@ def test_init_reads_the_deployment_file(wallet_dir):
 
 
 def test_light_commands_import_no_prover_nor_web3(wallet_dir):
-    """address, history (offline) and pool info: no numba, no prover, not even web3 (SECURITY-free speed)."""
+    """address, history (offline) and pool info: no numba, no prover, not even web3."""
     for args in (["wallet", "address", "--wallet", "w.json"], ["wallet", "history", "--wallet", "w.json"],
                  ["pool", "info"]):
         r = _hush(*args, cwd=wallet_dir, probe=True)
