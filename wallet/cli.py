@@ -493,6 +493,17 @@ def _shielded_check(ctx: Context, w, amount: int, fee: int) -> None:
         raise Refused(f"shielded balance {u(have)} does not cover {u(need)}{parts}; nothing was proven or sent")
 
 
+def _selectable(ctx: Context, w, need: int) -> None:
+    """Coin selection succeeds with the prover at hand (16x2 or not), before any proof."""
+    from .wallet import InsufficientFunds
+
+    try:
+        w.select_notes(need)
+    except InsufficientFunds:
+        raise Refused(f"{ctx.units(need)} needs more notes than one transfer can spend here (this pool or prover "
+                      "has no transfer_16x2): send part of it first, or consolidate by sending to yourself") from None
+
+
 def _route(ctx: Context, a: argparse.Namespace) -> tuple[dict[str, Any], str, str]:
     """(wallet kwargs, who sends, why) for send/withdraw; addresses were checked by _typed."""
     fee = ctx.units.parse(a.fee, "--fee")
@@ -572,6 +583,7 @@ def _send_or_withdraw(a: argparse.Namespace, kind: str) -> int:
     w = ctx.wallet()
     _shielded_check(ctx, w, amount, kwargs.get("fee", 0))
     w.backend = _prover_ready(ctx)
+    _selectable(ctx, w, amount + kwargs.get("fee", 0))
     from .chain import Relayer
 
     if a.relayer:
