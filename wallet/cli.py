@@ -659,7 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = cmd("history", "this wallet's transfers and notes in chain order, from the local store", cmd_history)
     c.add_argument("--sync", action="store_true", help="scan the chain first (needs the passphrase)")
     c = cmd("deposit", "move public tokens into a note of this wallet", cmd_deposit)
-    c.add_argument("amount", help="whole tokens, e.g. 100 or 0.5")
+    c.add_argument("amount", metavar="AMOUNT", help="whole tokens, e.g. 100 or 0.5")
     c.add_argument("--from", dest="sender", metavar="ACCOUNT",
                    help="the Ethereum account that pays the tokens and sends the transaction "
                         "(default: HUSH_ETH_PRIVATE_KEY's, else the node's first account)")
@@ -668,9 +668,9 @@ def build_parser() -> argparse.ArgumentParser:
         c = cmd(name, helptext, func)
         if name == "send":
             c.add_argument("to", metavar="ADDRESS", help="the recipient's hush1… address")
-            c.add_argument("amount", help="whole tokens, e.g. 30 or 0.5")
+            c.add_argument("amount", metavar="AMOUNT", help="whole tokens, e.g. 30 or 0.5")
         else:
-            c.add_argument("amount", help="whole tokens, e.g. 30 or 0.5")
+            c.add_argument("amount", metavar="AMOUNT", help="whole tokens, e.g. 30 or 0.5")
             c.add_argument("recipient", metavar="RECIPIENT", help="0x… Ethereum address (EIP-55 checksummed)")
         c.add_argument("--fee", default="0", help="fee paid to the relayer (needs --relayer)")
         c.add_argument("--relayer", metavar="ACCOUNT",

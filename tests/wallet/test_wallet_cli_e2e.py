@@ -269,3 +269,18 @@ def test_help_names_the_settings_and_the_default_sender(user):
                        "Without either, the sender is HUSH_ETH_PRIVATE_KEY's account, else the node's first account",
                        "exit status: 0 done; 1 refused or failed"):
             assert needed in flat, (cmd, needed)
+
+
+def test_private_key_account_is_the_default_sender(user, chain):
+    """With HUSH_ETH_PRIVATE_KEY set and no --from, its account sends (and is named in the refusal)."""
+    from eth_account import Account
+
+    cwd, env, _, _ = user
+    key = "0x" + "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"  # anvil's account 4
+    account = Account.from_key(key).address
+    block = chain.eth.block_number
+    status, out, _ = terminal("hush wallet deposit 1 --wallet alice.json", cwd, env | {"HUSH_ETH_PRIVATE_KEY": key})
+    assert (status, out.strip().splitlines()[-1]) == (
+        1, f"hush wallet: {account}'s public balance 0.00 HTT does not cover 1.00 HTT; nothing was proven or sent"
+    ), out
+    assert chain.eth.block_number == block
