@@ -67,7 +67,8 @@ def decode(types: list[str], data: bytes) -> list[Any]:
 class JsonRpc:
     def __init__(self, url: str, timeout: float = 60.0) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout)
+        # plain http (a local node) needs no CA bundle, whose loading costs a good part of a `balance`
+        self._client = httpx.Client(timeout=timeout, verify=url.startswith("https://"))
         self._ids = itertools.count(1)
 
     def call(self, method: str, *params: Any) -> Any:
