@@ -466,6 +466,7 @@ def _prover_ready(ctx: Context) -> Any:
         if r.status_code != 200:
             raise Refused(f"the prover farm at {url} is not ready (/readyz {r.status_code}: workers warming up "
                           "or gone): wait, or use `--prover local`")
+        _farm_key_matches(ctx, backend)
         return backend
     if not backend.has_circuit("transfer_2x2"):
         raise Refused("transfer_2x2 is not compiled or has no proving key here: run `make circuits` and "
@@ -482,6 +483,36 @@ def _prover_ready(ctx: Context) -> Any:
             raise Refused(f"the local transfer_2x2 key is not the one the pool verifies (vkey sha256 {have[:12]}…, "
                           f"the deployment's {expected[:12]}…): the pool would reject its proofs")
     return backend
+
+
+def _farm_key_matches(ctx: Context, farm: Any) -> None:
+    """The farm proves transfer_2x2 with the key the pool's verifier was made from (when the wallet
+    knows that key's hash from the deployment file)."""
+    import httpx
+
+    from contracts.deploy import vkey_sha256
+
+    url = farm.base_url
+    headers = {"X-API-Key": farm.api_key} if farm.api_key else {}
+    try:
+        r = httpx.get(f"{url}/v1/circuits", headers=headers, timeout=5.0)
+    except httpx.HTTPError as e:
+        raise Refused(f"the prover farm at {url} stopped answering ({type(e).__name__})") from None
+    if r.status_code in (401, 403):
+        raise Refused(f"the prover farm at {url} refuses this caller ({r.status_code}): pass its --api-key")
+    if r.status_code != 200:
+        raise Refused(f"the prover farm at {url} answered /v1/circuits with {r.status_code}")
+    try:
+        circuits = {c["id"]: c for c in r.json()["circuits"]}
+    except (ValueError, KeyError, TypeError):
+        raise Refused(f"{url} does not answer as a Hush prover farm (/v1/circuits)") from None
+    if "transfer_2x2" not in circuits:
+        raise Refused(f"the prover farm at {url} does not prove transfer_2x2 (it has {', '.join(circuits) or 'none'})")
+    expected = (ctx.config.get("verifying_keys") or {}).get("transfer_2x2", {}).get("vkey_sha256")
+    have = vkey_sha256(circuits["transfer_2x2"].get("verification_key") or {})
+    if expected and have != expected:
+        raise Refused(f"the prover farm at {url} proves transfer_2x2 with another key than the pool verifies "
+                      f"(vkey sha256 {have[:12]}…, the pool's {expected[:12]}…): the pool would reject its proofs")
 
 
 def _shielded_check(ctx: Context, w, amount: int, fee: int) -> None:

@@ -284,3 +284,70 @@ def test_private_key_account_is_the_default_sender(user, chain):
         1, f"hush wallet: {account}'s public balance 0.00 HTT does not cover 1.00 HTT; nothing was proven or sent"
     ), out
     assert chain.eth.block_number == block
+
+
+class StubFarm:
+    """An HTTP server answering /readyz and /v1/circuits as a farm would (and nothing else)."""
+
+    def __init__(self, ready: int, circuits: list[dict]) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        stub = self
+        self.paths: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                stub.paths.append(self.path)
+                status, body = {"/readyz": (ready, {"status": "ready" if ready == 200 else "warming"}),
+                                "/v1/circuits": (200, {"circuits": circuits})}.get(self.path, (404, {}))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802
+                stub.paths.append("POST " + self.path)
+                self.send_response(500)
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_farm_not_ready_or_with_another_key_is_refused_before_proving(user, chain):
+    from contracts.deploy import vkey_sha256
+
+    cwd, env, _, _ = user
+    _mint(user, chain, ALICE_ETH, 1)
+    deposit = f"hush wallet deposit 1 --from {ALICE_ETH} --wallet alice.json --prover "
+    other_key = {"protocol": "groth16", "curve": "bn128", "nPublic": 8}
+    ours = __import__("json").loads((cwd / "hush-deployment.json").read_text())["verifying_keys"]["transfer_2x2"]
+    cases = [
+        (StubFarm(503, []), "is not ready (/readyz 503: workers warming up or gone): wait, or use `--prover local`"),
+        (StubFarm(200, [{"id": "transfer_2x2", "verification_key": other_key}]),
+         f"proves transfer_2x2 with another key than the pool verifies (vkey sha256 {vkey_sha256(other_key)[:12]}…, "
+         f"the pool's {ours['vkey_sha256'][:12]}…): the pool would reject its proofs"),
+        (StubFarm(200, [{"id": "transfer_16x2", "verification_key": other_key}]),
+         "does not prove transfer_2x2 (it has transfer_16x2)"),
+    ]
+    for farm, message in cases:
+        block = chain.eth.block_number
+        try:
+            status, out, _ = terminal(deposit + farm.url, cwd, env)
+        finally:
+            farm.close()
+        assert (status, out.strip().splitlines()[-1]) == (1, f"hush wallet: the prover farm at {farm.url} {message}")
+        assert not any(p.startswith("POST") for p in farm.paths)  # no proof was asked for
+        assert chain.eth.block_number == block
