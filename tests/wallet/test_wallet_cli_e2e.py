@@ -9,6 +9,7 @@ mistake a user makes gets its exact message and exit status, and nothing is prov
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -125,7 +126,7 @@ def test_readme_path_deposit_send_withdraw(user, chain):
     # the money moved on chain as the README says
     from wallet.chain import PoolClient
 
-    dep = __import__("json").loads((cwd / "hush-deployment.json").read_text())
+    dep = json.loads((cwd / "hush-deployment.json").read_text())
     pool = PoolClient(chain, dep["contracts"]["pool"])
     assert pool.balance_of(BOB_ETH) == 30 * UNIT and pool.balance_of(RELAYER) == UNIT // 10
     assert pool.balance_of(ALICE_ETH) == 0 and pool.balance_of(pool.address) == 70 * UNIT - UNIT // 10
@@ -290,7 +291,6 @@ class StubFarm:
     """An HTTP server answering /readyz and /v1/circuits as a farm would (and nothing else)."""
 
     def __init__(self, ready: int, circuits: list[dict]) -> None:
-        import json
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -333,7 +333,7 @@ def test_farm_not_ready_or_with_another_key_is_refused_before_proving(user, chai
     _mint(user, chain, ALICE_ETH, 1)
     deposit = f"hush wallet deposit 1 --from {ALICE_ETH} --wallet alice.json --prover "
     other_key = {"protocol": "groth16", "curve": "bn128", "nPublic": 8}
-    ours = __import__("json").loads((cwd / "hush-deployment.json").read_text())["verifying_keys"]["transfer_2x2"]
+    ours = json.loads((cwd / "hush-deployment.json").read_text())["verifying_keys"]["transfer_2x2"]
     cases = [
         (StubFarm(503, []), "is not ready (/readyz 503: workers warming up or gone): wait, or use `--prover local`"),
         (StubFarm(200, [{"id": "transfer_2x2", "verification_key": other_key}]),
