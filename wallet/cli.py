@@ -590,13 +590,11 @@ def cmd_deposit(a: argparse.Namespace) -> int:
         raise Refused(f"the pool takes deposits up to {u(limit)}, not {u(amount)}")
     if pool.contract.functions.depositsPaused().call():
         raise Refused("the pool's owner has paused deposits")
-    allowance = int(pool.token.functions.allowance(sender, pool.address).call())
     backend = _prover_ready(ctx)
     w = ctx.wallet(backend)
-    if allowance < amount:
-        print(f"approving {u(amount)} for the pool (exactly this deposit)")
     r = w.deposit(amount, sender)
     _report(ctx, r, f"deposited {u(amount)} from {sender}", sender, why)
+    print(f"  the pool was allowed exactly {u(amount)}, right before the deposit")
     return 0
 
 
