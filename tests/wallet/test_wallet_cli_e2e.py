@@ -150,6 +150,16 @@ def test_history_in_chain_order(user):
     assert re.search(r"note 100\.00 HTT at leaf 0, spent in block \d+$", lines[1])
 
 
+def test_bobs_history_after_a_sync(user):
+    cwd, env, _, _ = user
+    status, out, prompts = terminal("hush wallet history --sync --wallet bob.json", cwd, env)
+    assert (status, prompts) == (0, 1), out
+    lines = _history_lines(out)
+    assert [ln.split()[2] for ln in lines] == ["received", "withdrew"]
+    assert re.search(r"received 30\.00 HTT at leaf 2, spent in block \d+$", lines[0])
+    assert lines[1].endswith(f"withdrew 30.00 HTT to {BOB_ETH}")
+
+
 def test_history_reads_the_local_store_offline(user):
     """No chain (a dead --rpc), no passphrase, no terminal: the same history."""
     cwd, env, _, _ = user
