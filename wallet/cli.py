@@ -750,6 +750,8 @@ def explain(e: BaseException) -> str | None:
 
         if isinstance(e, (WalletError, ProofFailed, FarmError)):
             return f"{e}"
+    if mod.startswith("transfer.") and isinstance(e, ValueError):
+        return f"the transfer was not proven: {e}"
     if mod.startswith("verifier."):
         return f"a proof did not verify, nothing was sent: {e}"
     if mod.startswith("web3.") or mod.startswith("requests.") or mod.startswith("urllib3."):
