@@ -144,7 +144,7 @@ class Context:
 
     @property
     def pool_address(self) -> str:
-        pool = self.a.pool or self.config.get("pool")
+        pool = eth_address(self.a.pool, "--pool", self.a) if self.a.pool else self.config.get("pool")
         if not pool:
             raise CliError(f"{self.path} names no pool: make it with `hush wallet init --deployment FILE` "
                            "(or --pool ADDRESS), or pass --pool")
@@ -155,6 +155,7 @@ class Context:
 
     def connect(self) -> Any:
         """web3 on the wallet's node, checked: it answers, it is the wallet's chain, the pool is there."""
+        self.pool_address  # noqa: B018 - a typed --pool is checked before the node is asked anything
         rpc = self.a.rpc or self.config.get("rpc") or DEFAULT_RPC
         self.w3 = connect(rpc, int(self.config["chain_id"]) if self.config.get("chain_id") else None)
         pool = self.pool_address
@@ -197,6 +198,7 @@ class Context:
         """The pool's read side over plain JSON-RPC (no web3), checked as `connect` checks."""
         from .rpc import JsonRpc, PoolReader, RpcError
 
+        self.pool_address  # noqa: B018 - a typed --pool is checked before the node is asked anything
         rpc = self.a.rpc or self.config.get("rpc") or DEFAULT_RPC
         if not rpc.startswith(("http://", "https://")):
             raise CliError(f"--rpc {rpc!r}: expected an http:// or https:// URL")

@@ -195,6 +195,8 @@ def test_light_commands_import_no_prover_nor_web3(wallet_dir):
          "got 6"),
         (["wallet", "deposit", "1", "--from", BOB.lower(), "--wallet", "w.json"], 2,
          f"hush wallet: --from {BOB.lower()} is written in one case only"),
+        (["wallet", "balance", "--wallet", "w.json", "--pool", BOB.lower()], 2,
+         f"hush wallet: --pool {BOB.lower()} is written in one case only"),
         (["wallet", "balance", "--wallet", "nope.json"], 2,
          "hush wallet: nope.json: no wallet file (run `wallet init`)"),
         (["wallet", "init", "--wallet", "w.json"], 2, "hush wallet: w.json exists (use --force to overwrite it, "
