@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,33 @@ def test_help_names_the_settings_and_who_sends():
                    "Without either, the sender is HUSH_ETH_PRIVATE_KEY's account, else the node's first account",
                    "exit status: 0 done; 1 refused or failed", "2 bad usage"):
         assert needed in text
+
+
+def test_deploy_refuses_a_test_token_on_a_chain_that_is_not_for_development(tmp_path):
+    """A token anyone can mint must not appear on a chain with value: elsewhere than anvil/hardhat/geth
+    --dev, `hush pool deploy` wants --token (an existing ERC-20) or an explicit --test-token."""
+    from wallet.chain import ANVIL
+    from wallet.demo import free_port
+
+    if not ANVIL.is_file():
+        pytest.skip(f"anvil not installed at {ANVIL} (npm install)")
+    port = free_port()
+    proc = subprocess.Popen([str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--chain-id", "12345"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rpc = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            r = _hush("pool", "deploy", "--rpc", rpc, cwd=tmp_path)
+            if "no Ethereum node answers" not in r.stderr:
+                break
+            time.sleep(0.1)
+        assert (r.returncode, r.stderr.strip()) == (2, "hush pool: chain 12345 is not a development chain: pass "
+                                                       "--token ADDRESS (an ERC-20), or --test-token for a token "
+                                                       "anyone can mint (never with value)")
+        r = _hush("pool", "deploy", "--rpc", rpc, "--token", "0x000000000000000000000000000000000000dEaD", cwd=tmp_path)
+        assert (r.returncode, r.stderr.strip()) == (
+            1, "hush pool: no contract at --token 0x000000000000000000000000000000000000dEaD on chain 12345")
+        assert not (tmp_path / "hush-deployment.json").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
