@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve farm-services example demo grpc test test-fast circuits contracts contracts-check bench bench-farm lint vectors clean
+.PHONY: help venv node serve farm-services example demo grpc test test-fast circuits contracts contracts-check bench bench-farm bench-wallet lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(VENV_STAMP) $(NODE_STAMP) circuits ## benchmark kernels and proofs, com
 
 bench-farm: $(VENV_STAMP) $(NODE_STAMP) circuits ## load the farm: p50/p95/p99, throughput and refusals at nominal and 3x load
 	$(PY) -m bench.farm_load
+
+bench-wallet: $(VENV_STAMP) $(NODE_STAMP) circuits contracts ## wall time and peak memory of the wallet commands that do not prove
+	$(PY) -m bench.wallet_cli
 
 lint: $(VENV_STAMP) ## ruff
 	.venv/bin/ruff check .

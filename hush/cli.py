@@ -12,6 +12,7 @@
     hush setup groth16 <circuit.r1cs> <in.ptau> <out.zkey> [--contributions N]
     hush setup circuit <name>            (build/keys/<name>.zkey for a compiled transfer circuit)
     hush example [--circuit transfer_2x2] (prove and verify the example transfer)
+    hush wallet ... / hush pool ...      (the command-line wallet; deploy a pool: `hush wallet -h`, `hush pool -h`)
 
 Exit status: 0 on success (for `verify`: only when the proof is valid), 1 for an invalid proof or
 a failed check, 2 for bad usage or unreadable input.
@@ -232,6 +233,12 @@ def cmd_wallet(a: argparse.Namespace) -> int:
     return wallet_main(a.args)
 
 
+def cmd_pool(a: argparse.Namespace) -> int:
+    from wallet.pool_cli import main as pool_main
+
+    return pool_main(a.args)
+
+
 # --- parser ---------------------------------------------------------------------------------------
 
 
@@ -309,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "withdraw, history); `hush wallet -h`", add_help=False)
     c.add_argument("args", nargs=argparse.REMAINDER)
     c.set_defaults(func=cmd_wallet)
+    c = sub.add_parser("pool", help="deploy a shielded pool and write its deployment file (deploy, info, mint); "
+                       "`hush pool -h`", add_help=False)
+    c.add_argument("args", nargs=argparse.REMAINDER)
+    c.set_defaults(func=cmd_pool)
 
     c = sub.add_parser("example", help="prove and verify the example transfer")
     c.add_argument("--circuit", default="transfer_2x2")
@@ -319,10 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["wallet"]:  # the wallet has its own parser: hand it everything after the verb
+    # The wallet and the pool have their own parsers: hand them everything after the verb, before
+    # this parser imports the farm (service) and everything it pulls in.
+    if argv[:1] == ["wallet"]:
         from wallet.cli import main as wallet_main
 
         return wallet_main(argv[1:])
+    if argv[:1] == ["pool"]:
+        from wallet.pool_cli import main as pool_main
+
+        return pool_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     warnings.simplefilter("default")

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 
 from Crypto.Hash import keccak
-from eth_abi import encode as abi_encode
 
 from .constants import AMOUNT_BITS, R
 
@@ -66,6 +65,8 @@ class ExtData:
 
     def encode(self) -> bytes:
         """abi.encode(recipient, relayer, fee, encryptedOutputs, depositor, chainId, pool)."""
+        from eth_abi import encode as abi_encode  # here: a wallet that only syncs never loads eth_abi
+
         return abi_encode(
             list(EXT_DATA_TYPES),
             [

@@ -2,12 +2,28 @@
 transfers (deposit, private send, withdraw) proved locally or by the prover farm and submitted with
 web3.py, directly or through a relayer. See wallet.wallet for the flow, wallet.demo for a run."""
 
-from .backends import FarmClient, FarmError, LocalProver, ProofBackend, ProofFailed, ProofOutput
-from .chain import PoolClient, Relayer, deploy_local
-from .keys import Address, AddressError, WalletKeys
-from .notes import decrypt_note, encrypt_note
-from .store import NoteStore
-from .wallet import InsufficientFunds, StaleRootError, TransferResult, Wallet, WalletError
+from importlib import import_module
+from typing import Any
+
+# Names are imported on first use (PEP 562): `import wallet.cli` for `hush wallet address` must not
+# pay for web3, the prover or numba.
+_WHERE = {
+    "FarmClient": "backends", "FarmError": "backends", "LocalProver": "backends", "ProofBackend": "backends",
+    "ProofFailed": "backends", "ProofOutput": "backends",
+    "PoolClient": "chain", "Relayer": "chain", "deploy_local": "chain",
+    "Address": "keys", "AddressError": "keys", "WalletKeys": "keys",
+    "decrypt_note": "notes", "encrypt_note": "notes",
+    "NoteStore": "store",
+    "InsufficientFunds": "wallet", "StaleRootError": "wallet", "TransferResult": "wallet", "Wallet": "wallet",
+    "WalletError": "wallet",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Address",

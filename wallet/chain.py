@@ -18,11 +18,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from web3 import Web3
-
+from contracts.deploy import Deployment, deploy_pool
 from transfer.constants import AMOUNT_BITS, SHAPES
+
+from .addresses import checksum as _checksum
+
+if TYPE_CHECKING:  # web3 is imported where it is used: a wallet that only syncs does not load it
+    from web3 import Web3
 
 __all__ = ["PoolClient", "Relayer", "Deployment", "deploy_local", "start_anvil", "ZERO_ADDRESS", "Event", "TxResult"]
 
@@ -61,7 +65,7 @@ class PoolClient:
 
     def __init__(self, w3: Web3, address: str) -> None:
         self.w3 = w3
-        self.address = Web3.to_checksum_address(address)
+        self.address = _checksum(address)
         self.contract = w3.eth.contract(address=self.address, abi=artifact("ShieldedPool")["abi"])
         self.token_address = self.contract.functions.token().call()
         self.token = w3.eth.contract(address=self.token_address, abi=artifact("TestToken")["abi"])
@@ -80,7 +84,7 @@ class PoolClient:
         return bool(self.contract.functions.nullifierHashes(nullifier).call())
 
     def balance_of(self, who: str) -> int:
-        return int(self.token.functions.balanceOf(Web3.to_checksum_address(who)).call())
+        return int(self.token.functions.balanceOf(_checksum(who)).call())
 
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
@@ -113,7 +117,7 @@ class PoolClient:
 
     # -- transactions ----------------------------------------------------------------------------
     def send(self, fn: Any, sender: str) -> TxResult:
-        tx = fn.transact({"from": Web3.to_checksum_address(sender)})
+        tx = fn.transact({"from": _checksum(sender)})
         receipt = self.w3.eth.wait_for_transaction_receipt(tx, timeout=120)
         if receipt.status != 1:
             raise RuntimeError(f"transaction {tx.to_0x_hex()} ({fn.fn_name}) reverted")
@@ -121,7 +125,7 @@ class PoolClient:
 
     def transact(self, proof: tuple, ext: tuple, sender: str) -> TxResult:
         fn = self.contract.functions.transact(proof, ext)
-        fn.call({"from": Web3.to_checksum_address(sender)})  # surface a revert reason before sending
+        fn.call({"from": _checksum(sender)})  # surface a revert reason before sending
         return self.send(fn, sender)
 
     def approve(self, owner: str, amount: int) -> TxResult:
@@ -133,7 +137,7 @@ class Relayer:
 
     def __init__(self, pool: PoolClient, account: str, min_fee: int = 0) -> None:
         self.pool = pool
-        self.address = Web3.to_checksum_address(account)
+        self.address = _checksum(account)
         self.min_fee = min_fee
 
     def submit(self, proof: tuple, ext: tuple) -> TxResult:
@@ -145,7 +149,7 @@ class Relayer:
             raise ValueError(
                 "relayer: refusing a deposit (public amount > 0): its depositor must send it from its own account"
             )
-        if Web3.to_checksum_address(relayer) != self.address:
+        if _checksum(relayer) != self.address:
             raise ValueError(f"relayer: the transfer pays its fee to {relayer}, not to this relayer {self.address}")
         if fee < self.min_fee:
             raise ValueError(f"relayer: fee {fee} is below this relayer's minimum {self.min_fee}")
@@ -159,6 +163,8 @@ def start_anvil(port: int, *, timeout: float = 15.0) -> tuple[subprocess.Popen, 
     """anvil on 127.0.0.1:port (node_modules' binary); returns the process and a connected Web3."""
     if not ANVIL.is_file():
         raise FileNotFoundError(f"anvil not installed at {ANVIL} (npm install)")
+    from web3 import Web3
+
     proc = subprocess.Popen(
         [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "100000000"],
         stdout=subprocess.DEVNULL,
@@ -186,50 +192,23 @@ def stop_process(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-@dataclass(frozen=True)
-class Deployment:
-    token: str
-    pool: str
-    hasher: str
-    verifier_2x2: str
-    verifier_16x2: str
-    block: int
-    """Block of the pool's deployment: where a wallet starts scanning."""
-
-
-def _deploy(w3: Web3, art: dict, sender: str, *args: Any) -> tuple[str, int]:
-    factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(*args).transact({"from": sender}))
-    if receipt.status != 1:
-        raise RuntimeError("deployment failed")
-    return receipt.contractAddress, receipt.blockNumber
-
-
 def verifier_artifact(vkey: dict, levels: int) -> dict:
     """The Groth16 verifier contract for a verification key of a circuit whose tree has `levels`
     levels (generated with that LEVELS constant, compiled with the pinned solc)."""
-    from contracts.build import compile_source
-    from verifier.solidity import solidity_verifier
+    from contracts.deploy import verifier_artifact as generate
 
-    return compile_source(solidity_verifier(vkey, levels=levels))["Groth16Verifier"]
+    return generate(vkey, levels)
 
 
 def deploy_local(
     w3: Web3, deployer: str, vkeys: dict[str, dict], *, max_deposit: int = 2**120 - 1, levels: int | None = None
 ) -> Deployment:
-    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool.
+    """Deploy PoseidonT3, TestToken, the verifier(s) of `vkeys` ({"transfer_2x2": vkey, ...}) and the pool
+    (contracts.deploy.deploy_pool: the one deployment the demo, the tests and `hush pool deploy` share).
 
     Each verifier carries its circuit's tree depth (SHAPES); the pool is deployed at `levels` (by default
     that depth) and refuses any other."""
-    levels = levels or SHAPES["transfer_2x2"].levels
-    hasher, _ = _deploy(w3, artifact("PoseidonT3"), deployer)
-    token, _ = _deploy(w3, artifact("TestToken"), deployer)
-    v2, _ = _deploy(w3, verifier_artifact(vkeys["transfer_2x2"], SHAPES["transfer_2x2"].levels), deployer)
-    v16 = ZERO_ADDRESS
-    if "transfer_16x2" in vkeys:
-        v16, _ = _deploy(w3, verifier_artifact(vkeys["transfer_16x2"], SHAPES["transfer_16x2"].levels), deployer)
-    pool, block = _deploy(w3, artifact("ShieldedPool"), deployer, levels, hasher, token, v2, v16, max_deposit)
-    return Deployment(token, pool, hasher, v2, v16, block)
+    return deploy_pool(w3, deployer, vkeys, max_deposit=max_deposit, levels=levels or SHAPES["transfer_2x2"].levels)
 
 
 def proof_args(proof_json: dict, signals: Sequence[int], n_ins: int) -> tuple:

@@ -11,6 +11,8 @@ Address string (what a payer needs: the owner field element and the encryption p
 
 lower-case RFC 4648 base32 without padding; checksum = SHA-256("hush/address/v1" || version ||
 owner || key)[:4]. Parsing is strict: prefix, alphabet, length, version, owner < r and checksum.
+As in bech32, the same address written all in upper case ("HUSH1...", for QR codes) is accepted;
+mixed case is refused.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ class Address:
     def parse(cls, text: str) -> Address:
         if not isinstance(text, str):
             raise AddressError(f"address: expected a string, got {type(text).__name__}")
+        text = text.strip()
+        if text.isupper():  # bech32's rule: one case throughout; upper case suits QR codes
+            text = text.lower()
+        elif not text.islower() and text.lower().startswith(ADDRESS_PREFIX):
+            raise AddressError("address: mixes upper and lower case (write it all in one case)")
         if not text.startswith(ADDRESS_PREFIX):
             raise AddressError(f"address: expected the prefix {ADDRESS_PREFIX!r}, got {text[:8]!r}")
         if len(text) != _ENCODED_LEN:

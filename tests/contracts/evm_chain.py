@@ -81,12 +81,12 @@ def eth_tester_web3():
 
 
 def deploy(w3, artifact: dict, *args):
-    """Deploy a compiled contract (abi + bytecode) and return the web3 contract object."""
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    tx = factory.constructor(*args).transact({"gas": GAS})
-    receipt = w3.eth.wait_for_transaction_receipt(tx)
-    assert receipt.status == 1, "deployment failed"
-    return w3.eth.contract(address=receipt.contractAddress, abi=artifact["abi"])
+    """Deploy a compiled contract (abi + bytecode) and return the web3 contract object
+    (contracts.deploy.deploy_contract: the deployment the demo and `hush pool deploy` use)."""
+    from contracts.deploy import deploy_contract
+
+    address, _ = deploy_contract(w3, artifact, w3.eth.default_account, *args, gas=GAS)
+    return w3.eth.contract(address=address, abi=artifact["abi"])
 
 
 def send(w3, fn, sender: str | None = None) -> dict:

@@ -209,9 +209,9 @@ def test_cli_wallet(demo, w3, tmp_path, monkeypatch, capsys):
 
     code, out, err = run_cli(capsys, "deposit", "2", "--from", dave_eth, *common)
     assert code == 0, err
-    assert out.startswith("deposit 2 fee 0")
+    assert f"deposited 2.00 HTT from {dave_eth}" in out and f"sent by {dave_eth} (--from)" in out
     code, out, _ = run_cli(capsys, "balance", *common)
-    assert code == 0 and out.startswith("2 (in 1 notes)")
+    assert code == 0 and out.startswith("2.00 HTT shielded, in 1 note\n")
 
     bob = demo.wallets["bob"]
     bob_before = bob.balance()
@@ -224,13 +224,15 @@ def test_cli_wallet(demo, w3, tmp_path, monkeypatch, capsys):
     code, out, _ = run_cli(capsys, "balance", *common)
     assert Decimal(out.split()[0]) == Decimal("1.49")
     code, out, _ = run_cli(capsys, "history", *common)
-    assert code == 0 and "deposit 2" in out and "send 0.5 fee 0.01" in out and "spent in block" in out
+    assert code == 0 and "deposit   2.00 HTT" in out and "spent in block" in out
+    assert "sent      0.50 HTT to hush1" in out and "fee 0.01 HTT" in out and "change    1.49 HTT" in out
 
     # errors: a mistyped address (2), more than the balance (1), too many decimals (2), fee without relayer (2)
     bad = bob.address.encode()[:-1] + ("a" if bob.address.encode()[-1] != "a" else "b")
     assert run_cli(capsys, "send", bad, "0.1", "--from", dave_eth, *common)[0] == 2
     code, _, err = run_cli(capsys, "withdraw", "5", dave_eth, "--from", dave_eth, *common)
-    assert code == 1 and "InsufficientFunds" in err
+    assert (code, err) == (1, "hush wallet: shielded balance 1.49 HTT does not cover 5.00 HTT; "
+                              "nothing was proven or sent\n")
     assert run_cli(capsys, "withdraw", "0.0000000000000000001", dave_eth, "--from", dave_eth, *common)[0] == 2
     assert run_cli(capsys, "withdraw", "0.1", dave_eth, "--fee", "0.01", "--from", dave_eth, *common)[0] == 2
 
