@@ -1,0 +1,1 @@
+pragma circom 2.1.0; include "../compliant_transfer.circom"; component main {public [root, publicAmount, fee, extDataHash, inputNullifier, outputCommitment, identityRoot, epoch, epochStart, tierCap, blockedJurisdiction, maxSlots, epochNullifier, exitAccount, auditorPubKey, ephemeralPubKey, auditCiphertext]} = CompliantTransfer(24, 10, 2, 2, 3, 4);
