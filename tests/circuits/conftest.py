@@ -50,3 +50,8 @@ def gadget():
         return _gadgets[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def compliant_2x2() -> Circuit:
+    return _main("compliant_2x2")
