@@ -152,7 +152,13 @@ contract ShieldedPool is MerkleTreeWithHistory {
     }
 
     /// @notice The one entry point: deposit, shielded transfer, withdrawal, relayer fee.
-    function transact(Proof calldata proof, ExtData calldata extData) external nonReentrant {
+    function transact(Proof calldata proof, ExtData calldata extData) external virtual nonReentrant {
+        _transact(proof, extData, new uint256[](0));
+    }
+
+    /// @dev The body of `transact`; `extraInputs` are public inputs after the transfer's own (a derived
+    /// pool's circuit), passed through to `_verify`.
+    function _transact(Proof calldata proof, ExtData calldata extData, uint256[] memory extraInputs) internal {
         if (!isKnownRoot(proof.root)) revert UnknownRoot(proof.root);
         uint256 nIns = proof.inputNullifiers.length;
         if (extData.encryptedOutputs.length != N_OUTS) revert UnsupportedShape(nIns, extData.encryptedOutputs.length);
@@ -172,7 +178,7 @@ contract ShieldedPool is MerkleTreeWithHistory {
             if (nullifierHashes[n]) revert NullifierSpent(n);
             nullifierHashes[n] = true;
         }
-        if (!_verify(proof, extData.fee)) revert InvalidProof();
+        if (!_verify(proof, extData.fee, extraInputs)) revert InvalidProof();
         for (uint256 i = 0; i < nIns; i++) {
             emit NewNullifier(proof.inputNullifiers[i]);
         }
@@ -205,7 +211,13 @@ contract ShieldedPool is MerkleTreeWithHistory {
         revert AmountOutOfRange(publicAmount);
     }
 
-    function _verify(Proof calldata proof, uint256 fee) internal view returns (bool) {
+    function _verify(Proof calldata proof, uint256 fee, uint256[] memory extraInputs)
+        internal
+        view
+        virtual
+        returns (bool)
+    {
+        if (extraInputs.length != 0) revert UnsupportedShape(proof.inputNullifiers.length, N_OUTS);
         uint256 nIns = proof.inputNullifiers.length;
         if (nIns == 2) {
             uint256[8] memory input;

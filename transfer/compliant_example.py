@@ -101,8 +101,14 @@ class ComplianceScenario:
 
 
 def compliance_scenario(
-    shape: CompliantShape | str = "compliant_2x2", amounts: Sequence[int] = (600, 500)
+    shape: CompliantShape | str = "compliant_2x2",
+    amounts: Sequence[int] = (600, 500),
+    *,
+    epoch: int = EPOCH,
+    epoch_length: int = EPOCH_LENGTH,
+    expiry: int = EXPIRY,
 ) -> ComplianceScenario:
+    """The scenario; `amounts` are Alice's notes in a fresh note tree (none: she deposits first)."""
     if isinstance(shape, str):
         shape = COMPLIANT_SHAPES[shape]
     k = {n: Keys.from_seed(hashlib.sha256(f"hush compliance: {n}".encode()).digest()) for n in ("a", "b", "c", "d")}
@@ -120,8 +126,8 @@ def compliance_scenario(
     ]
     policy = Policy(
         identity_root=0,
-        epoch=EPOCH,
-        epoch_start=EPOCH * EPOCH_LENGTH,
+        epoch=epoch,
+        epoch_start=epoch * epoch_length,
         tier_caps=(1_000, 10_000, NO_CAP),
         blocked=BLOCKED,
         max_slots=3,
@@ -142,7 +148,7 @@ def compliance_scenario(
         iter(range(1 << 30)),
     )
     sc.ids.set(0, det("decoy leaf"))
-    sc.register(sc.alice, 5, Identity(sc.alice.address, 1, JURISDICTION, EXPIRY, 0xA11CE))
-    sc.register(sc.bob, 6, Identity(sc.bob.address, 2, JURISDICTION, EXPIRY, 0xB0B))
-    sc.register(sc.dave, 17, Identity(sc.dave.address, 3, JURISDICTION, EXPIRY, 0xDA7E))
+    sc.register(sc.alice, 5, Identity(sc.alice.address, 1, JURISDICTION, expiry, 0xA11CE))
+    sc.register(sc.bob, 6, Identity(sc.bob.address, 2, JURISDICTION, expiry, 0xB0B))
+    sc.register(sc.dave, 17, Identity(sc.dave.address, 3, JURISDICTION, expiry, 0xDA7E))
     return sc
