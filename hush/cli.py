@@ -312,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_farm_parsers(sub)
 
+    from wallet.compliance_cli import add_parsers as add_compliance_parsers
+
+    add_compliance_parsers(sub)
+
     c = sub.add_parser("wallet", help="the command-line wallet (init, address, balance, deposit, send, "
                        "withdraw, history); `hush wallet -h`", add_help=False)
     c.add_argument("args", nargs=argparse.REMAINDER)

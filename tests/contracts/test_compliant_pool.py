@@ -152,6 +152,52 @@ def test_deposit_pay_and_audit(env, paid):
     assert receipt.status == 1
 
 
+@anvil_only
+def test_hush_audit_round_trip(env, paid, tmp_path):
+    """`hush audit` with the auditor's key file: the JSON and CSV say what was sent, and name the parties
+    from the issuer's registry."""
+    import csv
+    import json
+
+    from hush.cli import main
+    from wallet.compliance_cli import load_auditor_key, save_auditor_key
+
+    key_file, reg_file = tmp_path / "auditor.json", tmp_path / "registry.json"
+    save_auditor_key(env.auditor, key_file)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert load_auditor_key(key_file).public_key == env.auditor.public_key
+    env.registry.save(reg_file)
+    out_json, out_csv = tmp_path / "report.json", tmp_path / "report.csv"
+    url = env.w3.provider.endpoint_uri
+    rc = main(
+        [
+            "audit",
+            "--rpc",
+            url,
+            "--pool",
+            env.d.pool,
+            "--key",
+            str(key_file),
+            "--json",
+            str(out_json),
+            "--csv",
+            str(out_csv),
+            "--registry",
+            str(reg_file),
+        ]
+    )
+    assert rc == 0
+    alice, bob = (f"#{i} {a.lower()}" for i, a in ((0, env.alice_account), (1, env.bob_account)))
+    report = json.loads(out_json.read_text())[:2]
+    assert [(e["sender"], e["recipients"], e["amounts"], e["public_amount"]) for e in report] == [
+        (alice, [alice], [1100], 1100),
+        (alice, [bob, alice], [30, 1070], 0),
+    ]
+    rows = list(csv.DictReader(out_csv.open()))[:2]
+    assert rows[1]["sender"] == alice and rows[1]["recipients"] == f"{bob};{alice}" and rows[1]["amounts"] == "30;1070"
+    assert rows[1]["tx"] == report[1]["tx"] == paid["receipts"][1].transactionHash.to_0x_hex()
+
+
 def test_plain_transact_is_refused(env, paid):
     proof, ext, _ = paid["pay"]
     expect_revert(env.pool.functions.transact(proof, ext), "PlainTransferRefused()")
