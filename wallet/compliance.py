@@ -287,7 +287,7 @@ def audit_report(
     m = shape.n_outs
     out = []
     for log in sorted(logs, key=lambda x: (x.blockNumber, x.logIndex)):
-        tx = log.transactionHash.hex()
+        tx = log.transactionHash.to_0x_hex()
         try:
             plain = auditor.decrypt(tuple(log.args.ephemeralPubKey), list(log.args.auditCiphertext), shape.n_plain)
         except CipherError as e:
@@ -300,7 +300,7 @@ def audit_report(
         out.append(
             AuditEntry(
                 block=log.blockNumber,
-                tx=tx if tx.startswith("0x") else "0x" + tx,
+                tx=tx,
                 sender=_name(sender, names),
                 recipients=[_name(o, names) for o, _ in kept],
                 amounts=[a for _, a in kept],

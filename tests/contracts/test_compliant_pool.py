@@ -99,6 +99,12 @@ class Env:
         return proof, (e.recipient, e.relayer, e.fee, list(e.encrypted_outputs)), compliance
 
     def submit(self, args, sender=None):
+        try:
+            self.pool.functions.transactCompliant(*args).call({"from": sender or self.w3.eth.accounts[5]})
+        except Exception as e:  # noqa: BLE001 - show the revert reason of a failing submission
+            from evm_chain import revert_data
+
+            raise AssertionError(f"transactCompliant would revert: {revert_data(e)!r} {e}") from e
         return send(self.w3, self.pool.functions.transactCompliant(*args), sender=sender or self.w3.eth.accounts[5])
 
     def record(self, args) -> list[int]:
@@ -193,7 +199,8 @@ def test_hush_audit_round_trip(env, paid, tmp_path):
         (alice, [alice], [1100], 1100),
         (alice, [bob, alice], [30, 1070], 0),
     ]
-    rows = list(csv.DictReader(out_csv.open()))[:2]
+    with out_csv.open() as f:
+        rows = list(csv.DictReader(f))[:2]
     assert rows[1]["sender"] == alice and rows[1]["recipients"] == f"{bob};{alice}" and rows[1]["amounts"] == "30;1070"
     assert rows[1]["tx"] == report[1]["tx"] == paid["receipts"][1].transactionHash.to_0x_hex()
 
@@ -227,7 +234,7 @@ def test_auditor_key_mismatch_and_rotation(env, paid):
     sc = env.sc
     change, j = paid["change"]
     args = env.prove(
-        sc.alice, [InputNote(change, env.notes.path(j))], [sc.note(5, sc.bob, 9), sc.note(1065, sc.alice, 9)], 0, slot=1
+        sc.alice, [InputNote(change, env.notes.path(j))], [sc.note(5, sc.bob, 9), sc.note(1065, sc.alice, 9)], 0, slot=2
     )
     proof, ext, c = args
     bad = (*c[:4], [c[4][0], c[4][1] + 1], *c[5:])
@@ -236,7 +243,7 @@ def test_auditor_key_mismatch_and_rotation(env, paid):
     env.policy.set_auditor_key(new_auditor.public_key, env.issuer_account)
     expect_revert(env.pool.functions.transactCompliant(*args), "AuditorKeyMismatch()")
     args2 = env.prove(
-        sc.alice, [InputNote(change, env.notes.path(j))], [sc.note(5, sc.bob, 9), sc.note(1065, sc.alice, 9)], 0, slot=1
+        sc.alice, [InputNote(change, env.notes.path(j))], [sc.note(5, sc.bob, 9), sc.note(1065, sc.alice, 9)], 0, slot=2
     )
     env.submit(args2)
     env.record(args2)
@@ -244,6 +251,11 @@ def test_auditor_key_mismatch_and_rotation(env, paid):
     entries = audit_report(env.w3, env.d.pool, new_auditor, from_block=env.w3.eth.block_number)
     assert [(e.amounts, e.public_amount) for e in entries] == [([5, 1065], 0)]
     env.policy.set_auditor_key(env.auditor.public_key, env.issuer_account)
+    # Alice has used her K = 3 transfers of this epoch (deposit, payment, this one): the wallet refuses a 4th
+    from transfer.compliant import ComplianceError
+
+    with pytest.raises(ComplianceError, match="rate limit"):
+        env.prove(sc.alice, [], [sc.note(1, sc.alice, 10)], 1, slot=3)
     paid["rotated_spend"] = (sc.note(1065, sc.alice, 9), env.notes.root)
 
 
@@ -295,19 +307,19 @@ def test_revoked_identity_exits_to_its_account(env, paid):
     sc = env.sc
     note = sc.note(15, sc.bob, 12)
     idx = _index_of(env, note.commitment)
-    pay = env.prove(sc.bob, [InputNote(note, env.notes.path(idx))], [sc.note(15, sc.alice, 13)], 0)
+    pay = env.prove(sc.bob, [InputNote(note, env.notes.path(idx))], [sc.note(15, sc.alice, 13)], 0, slot=2)
     env.registry.revoke(env.registry.index_of(sc.bob.address))
     env.policy.publish_root(env.registry.root, env.issuer_account, invalidate_previous=True)
     expect_revert(env.pool.functions.transactCompliant(*pay), "UnknownIdentityRoot(uint256)")
     from transfer.compliant import ComplianceError
 
     with pytest.raises(ComplianceError, match="revoked or expired"):
-        env.prove(sc.bob, [InputNote(note, env.notes.path(idx))], [sc.note(15, sc.alice, 13)], 0)
+        env.prove(sc.bob, [InputNote(note, env.notes.path(idx))], [sc.note(15, sc.alice, 13)], 0, slot=2)
     other = env.w3.eth.accounts[7]
     with pytest.raises(ComplianceError, match="registered account"):
-        env.prove(sc.bob, [InputNote(note, env.notes.path(idx))], [], -15, ext=env.ext(recipient=other))
+        env.prove(sc.bob, [InputNote(note, env.notes.path(idx))], [], -15, ext=env.ext(recipient=other), slot=2)
     exit_args = env.prove(
-        sc.bob, [InputNote(note, env.notes.path(idx))], [], -15, ext=env.ext(recipient=env.bob_account)
+        sc.bob, [InputNote(note, env.notes.path(idx))], [], -15, ext=env.ext(recipient=env.bob_account), slot=2
     )
     # the same proof with another recipient: refused before the verifier
     proof, ext, c = exit_args
