@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bn254.constants import R
+from transfer import compliant
 from transfer.constants import SHAPES
 from transfer.inputs import input_shapes
 
@@ -99,9 +100,10 @@ def check_inputs(circuit: str, inputs: Any) -> dict[str, Any]:
     if not isinstance(inputs, Mapping):
         raise BadRequest(f"inputs: expected an object of signal names, got {_what(inputs)}")
     shape = SHAPES.get(circuit)
-    if shape is None:  # a circuit Hush does not know the signals of: values still must be field elements
+    cshape = compliant.COMPLIANT_SHAPES.get(circuit)
+    if shape is None and cshape is None:  # a circuit Hush does not know the signals of: field elements still
         return {str(k): _generic(f"inputs.{k}", v) for k, v in inputs.items()}
-    shapes = input_shapes(shape)
+    shapes = input_shapes(shape) if shape is not None else compliant.input_shapes(cshape)
     unknown = sorted(k for k in inputs if k not in shapes)
     missing = sorted(k for k in shapes if k not in inputs)
     if unknown or missing:
@@ -111,6 +113,8 @@ def check_inputs(circuit: str, inputs: Any) -> dict[str, Any]:
 
 
 def public_input_names(circuit: str) -> list[str]:
+    if circuit in compliant.COMPLIANT_SHAPES:
+        return compliant.COMPLIANT_SHAPES[circuit].public_input_names()
     shape = SHAPES[circuit]
     return (["root", "publicAmount", "fee", "extDataHash"] + [f"inputNullifier[{i}]" for i in range(shape.n_ins)]
             + [f"outputCommitment[{i}]" for i in range(shape.n_outs)])

@@ -71,7 +71,7 @@ class WorkerState:
         from hush.artifacts import circuit_files, manifest
         from prover.groth16 import Prover
         from prover.witness import WitnessCalculator
-        from transfer.example import example_transfer
+        from transfer.compliant_example import warmup_example
         from verifier.keys import verification_key_json
 
         for name in self.settings.circuits:
@@ -83,11 +83,11 @@ class WorkerState:
             prover = Prover(files.zkey)
             prover.warm()
             calc = WitnessCalculator(files.wasm)
-            ex = example_transfer(name)  # one real proof: every kernel and the wasm compiled, the key checked
+            ex_inputs, ex_signals = warmup_example(name)  # one real proof: kernels and wasm compiled, key checked
             t1 = time.perf_counter()
-            result = prover.prove(calc.calculate_limbs(ex.inputs))
+            result = prover.prove(calc.calculate_limbs(ex_inputs))
             proving_s = time.perf_counter() - t1
-            if result.public_signals != ex.public_signals:
+            if result.public_signals != ex_signals:
                 raise RuntimeError(f"{name}: the warm-up proof's public signals differ from the example's")
             self.circuits[name] = Warm(prover, calc)
             m = manifest()["circuits"].get(name, {})

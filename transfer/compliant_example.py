@@ -152,3 +152,18 @@ def compliance_scenario(
     sc.register(sc.bob, 6, Identity(sc.bob.address, 2, JURISDICTION, expiry, 0xB0B))
     sc.register(sc.dave, 17, Identity(sc.dave.address, 3, JURISDICTION, expiry, 0xDA7E))
     return sc
+
+
+def warmup_example(name: str) -> tuple[dict[str, Any], list[int]]:
+    """(circuit inputs, public signals) of a valid example for any of Hush's circuits: the transfer
+    example for transfer_*, Alice paying Bob 30 in the compliance scenario for compliant_*."""
+    if name in COMPLIANT_SHAPES:
+        from .compliant import public_signals
+
+        sc = compliance_scenario(name)
+        inputs = sc.build([sc.note(30, sc.bob), sc.note(1070, sc.alice)])
+        return inputs, public_signals(inputs, sc.shape)
+    from .example import example_transfer
+
+    ex = example_transfer(name)
+    return ex.inputs, ex.public_signals
