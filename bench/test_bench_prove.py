@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-CIRCUITS = ["transfer_2x2", "transfer_16x2"]
+CIRCUITS = ["transfer_2x2", "transfer_16x2", "compliant_2x2", "compliant_16x2"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.circuits]
 
@@ -26,14 +26,14 @@ def _prover_and_witness(name: str):
     from hush.artifacts import circuit_files
     from prover.groth16 import Prover
     from prover.witness import WitnessCalculator
-    from transfer.example import example_transfer
+    from transfer.compliant_example import warmup_example
 
     files = circuit_files(name)
     if not files.zkey.is_file() or not files.wasm.is_file():
         return None
     prover = Prover(files.zkey)
     prover.warm()
-    witness = WitnessCalculator(files.wasm).calculate_limbs(example_transfer(name).inputs)
+    witness = WitnessCalculator(files.wasm).calculate_limbs(warmup_example(name)[0])
     prover.prove(witness)  # first proof outside the timing (page-in of the key, thread pool start)
     return prover, witness
 
