@@ -139,8 +139,8 @@ def run_demo(w3, backend, workdir: Path, out=print, *, with_16x2: bool = False) 
     return res
 
 
-def start_farm(timeout: float = 600.0) -> tuple[subprocess.Popen, str]:
-    """`hush serve --circuits transfer_2x2` on free loopback ports with a temporary farm directory;
+def start_farm(timeout: float = 600.0, circuits: str = "transfer_2x2") -> tuple[subprocess.Popen, str]:
+    """`hush serve --circuits <circuits>` on free loopback ports with a temporary farm directory;
     returns the process and the REST base URL once every worker is warm."""
     import os
 
@@ -149,9 +149,9 @@ def start_farm(timeout: float = 600.0) -> tuple[subprocess.Popen, str]:
     rest, grpc = free_port(), free_port()
     farm_dir = tempfile.mkdtemp(prefix="hush-demo-farm-")
     env = {**os.environ, "HUSH_FARM_DIR": farm_dir, "HUSH_REST_ADDR": f"127.0.0.1:{rest}",
-           "HUSH_GRPC_ADDR": f"127.0.0.1:{grpc}", "HUSH_CIRCUITS": "transfer_2x2"}
+           "HUSH_GRPC_ADDR": f"127.0.0.1:{grpc}", "HUSH_CIRCUITS": circuits}
     log = open(Path(farm_dir) / "serve.log", "wb")  # noqa: SIM115 (lives as long as the farm)
-    proc = subprocess.Popen([sys.executable, "-m", "hush.cli", "serve", "--circuits", "transfer_2x2"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "hush.cli", "serve", "--circuits", circuits], env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{rest}"
     t0 = time.perf_counter()
