@@ -248,6 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--farm", metavar="URL", help="prover farm base URL (default: prove in this process)")
     ap.add_argument("--start-farm", action="store_true", help="start the prover farm (embedded default) for it")
     ap.add_argument("--report-dir", help="where to keep the auditor's report (default: a temporary directory)")
+    ap.add_argument(
+        "--deadline",
+        type=float,
+        default=60.0,
+        help="seconds the farm may take per proof (default 60: the farm's 5 s budget is the plain "
+        "transfer's, and a shared machine is slower)",
+    )
     a = ap.parse_args(argv)
 
     from .backends import FarmClient, LocalProver
@@ -261,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         except (RuntimeError, TimeoutError) as e:
             print(f"demo: {e}", file=sys.stderr)
             return 2
-    backend = FarmClient(a.farm) if a.farm else LocalProver.shared()
+    backend = FarmClient(a.farm, deadline_s=a.deadline) if a.farm else LocalProver.shared()
     print(f"proving {'on the farm at ' + a.farm if a.farm else 'in this process'}")
     try:
         proc, w3 = start_anvil(free_port())
