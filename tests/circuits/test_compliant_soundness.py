@@ -1,4 +1,4 @@
-"""Soundness of CompliantTransfer(24, 10, 2, 2, 3, 4) against forged witnesses (issue 13).
+"""Soundness of CompliantTransfer(24, 10, 2, 2, 3, 4) against forged witnesses (issue 13, SECURITY 41).
 
 As in test_transfer_soundness: each forgery is consistent except for one lie (compliant_forgery.reseal
 recomputes commitments, nullifiers, the epoch nullifier, the ciphertext and the spender's signature),

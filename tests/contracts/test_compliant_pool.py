@@ -1,4 +1,4 @@
-"""CompliancePolicy and CompliantPool on anvil and py-evm with real compliant_2x2 proofs (issue 13).
+"""CompliancePolicy and CompliantPool on anvil and py-evm with real compliant_2x2 proofs (issue 13, SECURITY 42, 43).
 
 Alice (tier 1) deposits and pays Bob (tier 2); the pool takes the policy's values as public inputs,
 checks the identity root window, the epoch, the auditor key and the epoch nullifier, and emits the

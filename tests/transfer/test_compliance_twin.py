@@ -1,6 +1,6 @@
 """The Python twin of the compliant transfer: Poseidon encryption and ECDH against @zk-kit's independent
 implementations (known-answer vectors), the quaternary identity tree, and the builder's refusals
-(SECURITY: compliance rules are refused before proving, with the rule named)."""
+(compliance rules are refused before proving, with the rule named; SECURITY 41, 43)."""
 
 from __future__ import annotations
 
