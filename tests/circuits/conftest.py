@@ -55,3 +55,8 @@ def gadget():
 @pytest.fixture(scope="session")
 def compliant_2x2() -> Circuit:
     return _main("compliant_2x2")
+
+
+@pytest.fixture(scope="session")
+def compliant_16x2() -> Circuit:
+    return _main("compliant_16x2")

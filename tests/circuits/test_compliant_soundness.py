@@ -241,3 +241,11 @@ def test_compliance_inputs_are_signed(compliant_2x2, sc, honest, name):
     bad = compliant_2x2.failing(compliant_2x2.forge(v))
     auth = compliant_2x2.sym.wires_under("tx.auth.")
     assert bad and any(compliant_2x2.constraint_wires(k) & auth for k in bad)
+
+
+def test_compliant_16x2_accepts_an_honest_transfer(compliant_16x2):
+    """The 16x2 instance of the same template (whose forgeries the 2x2 tests cover): 2 real inputs and 14
+    dummies, Alice pays Bob 30; its witness satisfies the production R1CS."""
+    sc16 = compliance_scenario("compliant_16x2")
+    v = sc16.build([sc16.note(30, sc16.bob), sc16.note(1070, sc16.alice)])
+    assert compliant_16x2.failing(compliant_16x2.witness(v)) == []
