@@ -20,10 +20,12 @@ contract CompliancePolicy {
     uint256 private constant BJJ_D = 168696;
 
     address public issuer;
-    uint256[ROOT_HISTORY_SIZE] public roots;
-    uint32[ROOT_HISTORY_SIZE] public rootGeneration;
-    uint32 public currentRootIndex;
-    uint32 public generation;
+    /// @notice Publication number of each root (its latest publication); roots are numbered from 1.
+    mapping(uint256 => uint64) public rootSequence;
+    uint64 public rootCount;
+    /// @notice Roots published before this number are no longer accepted (a revocation).
+    uint64 public validFrom;
+    uint256 private _lastRoot;
     uint256[N_TIERS] private _tierCaps;
     uint256[N_BLOCKED] private _blocked;
     uint256[2] private _auditorKey;
@@ -71,15 +73,12 @@ contract CompliancePolicy {
 
     /// @notice A root among the last ROOT_HISTORY_SIZE published since the last invalidation.
     function isKnownIdentityRoot(uint256 root) public view returns (bool) {
-        if (root == 0) return false;
-        for (uint256 i = 0; i < ROOT_HISTORY_SIZE; i++) {
-            if (roots[i] == root && rootGeneration[i] == generation) return true;
-        }
-        return false;
+        uint64 seq = rootSequence[root];
+        return seq != 0 && seq >= validFrom && seq + ROOT_HISTORY_SIZE > rootCount;
     }
 
     function lastIdentityRoot() external view returns (uint256) {
-        return roots[currentRootIndex];
+        return _lastRoot;
     }
 
     /// @notice The current epoch and the unix time it started at.
@@ -132,11 +131,11 @@ contract CompliancePolicy {
 
     function _publish(uint256 root, bool invalidatePrevious) internal {
         if (root == 0 || root >= FIELD_SIZE) revert BadRoot(root);
-        if (invalidatePrevious) generation += 1;
-        uint32 next = uint32((currentRootIndex + 1) % ROOT_HISTORY_SIZE);
-        roots[next] = root;
-        rootGeneration[next] = generation;
-        currentRootIndex = next;
+        uint64 seq = rootCount + 1;
+        rootCount = seq;
+        rootSequence[root] = seq;
+        if (invalidatePrevious) validFrom = seq;
+        _lastRoot = root;
         emit IdentityRootPublished(root, invalidatePrevious);
     }
 
