@@ -78,6 +78,10 @@ contract CompliantPool is ShieldedPool {
         compliantVerifier16x2 = _verifier16x2;
     }
 
+    function _nPublic(uint256 nIns) internal pure override returns (uint256) {
+        return 4 + nIns + N_OUTS + N_COMPLIANCE;
+    }
+
     /// @notice Refused: every transfer of this pool is a compliant one.
     function transact(Proof calldata, ExtData calldata) external pure override {
         revert PlainTransferRefused();

@@ -107,8 +107,8 @@ contract ShieldedPool is MerkleTreeWithHistory {
         if (address(_token) == address(0)) revert ZeroAddress("token");
         if (address(_verifier2x2) == address(0)) revert ZeroAddress("verifier2x2");
         // A pool whose depth is not its circuits' would take deposits no proof could ever spend.
-        _requireShape(address(_verifier2x2), _levels, 4 + 2 + N_OUTS);
-        if (address(_verifier16x2) != address(0)) _requireShape(address(_verifier16x2), _levels, 4 + 16 + N_OUTS);
+        _requireShape(address(_verifier2x2), _levels, _nPublic(2));
+        if (address(_verifier16x2) != address(0)) _requireShape(address(_verifier16x2), _levels, _nPublic(16));
         token = _token;
         verifier2x2 = _verifier2x2;
         verifier16x2 = _verifier16x2;
@@ -125,6 +125,11 @@ contract ShieldedPool is MerkleTreeWithHistory {
         if (got != _levels) revert VerifierLevelsMismatch(verifier, _levels, got);
         got = _constant(verifier, "N_PUBLIC()");
         if (got != nPublic) revert VerifierShapeMismatch(verifier, nPublic, got);
+    }
+
+    /// @dev The number of public inputs of the circuit of `nIns` inputs (a derived pool's circuit may have more).
+    function _nPublic(uint256 nIns) internal pure virtual returns (uint256) {
+        return 4 + nIns + N_OUTS;
     }
 
     /// @dev A uint256 getter's value, or 0 when the call fails or returns something else.

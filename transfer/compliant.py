@@ -18,7 +18,7 @@ already knows an address (then it can test the few likely attribute values again
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .babyjub import Point
@@ -380,13 +380,7 @@ def build_compliant_inputs(
         "auditCiphertext": ciphertext,
     }
     bound = _BoundExtData(
-        ext_data.recipient,
-        ext_data.relayer,
-        ext_data.fee,
-        ext_data.encrypted_outputs,
-        ext_data.chain_id,
-        ext_data.pool,
-        compliance_hash(compliance),
+        **{f.name: getattr(ext_data, f.name) for f in fields(ExtData)}, compliance=compliance_hash(compliance)
     )
     tx = build_transfer_inputs(
         shape=_transfer_shape(shape),

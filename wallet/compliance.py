@@ -218,10 +218,11 @@ def deploy_compliant(
     levels = levels or COMPLIANT_SHAPES["compliant_2x2"].levels
     hasher, _ = _deploy(w3, artifact("PoseidonT3"), deployer)
     token, _ = _deploy(w3, artifact("TestToken"), deployer)
-    v2, _ = _deploy(w3, verifier_artifact(vkeys["compliant_2x2"]), deployer)
+    v2, _ = _deploy(w3, verifier_artifact(vkeys["compliant_2x2"], COMPLIANT_SHAPES["compliant_2x2"].levels), deployer)
     v16 = ZERO_ADDRESS
     if "compliant_16x2" in vkeys:
-        v16, _ = _deploy(w3, verifier_artifact(vkeys["compliant_16x2"]), deployer)
+        art16 = verifier_artifact(vkeys["compliant_16x2"], COMPLIANT_SHAPES["compliant_16x2"].levels)
+        v16, _ = _deploy(w3, art16, deployer)
     padded = list(blocked) + [0] * (4 - len(blocked))
     policy, _ = _deploy(
         w3,

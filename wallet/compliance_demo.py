@@ -47,21 +47,30 @@ class CompliantWallet:
         self.notes: list[tuple[Note, int]] = []
         self.slot = 0
 
-    def _ext(self, recipient: str) -> ExtData:
+    def _ext(self, depositor: str) -> ExtData:
         e = self.env
-        return ExtData(recipient, "0x" + "00" * 20, 0, (b"", b""), e.w3.eth.chain_id, e.dep.pool)
+        zero = "0x" + "00" * 20
+        return ExtData(zero, zero, 0, (b"", b""), e.w3.eth.chain_id, e.dep.pool, depositor)
 
     def build(
-        self, outputs: Sequence[Note], public_amount: int, *, spend: Sequence[tuple[Note, int]] = ()
+        self,
+        outputs: Sequence[Note],
+        public_amount: int,
+        *,
+        spend: Sequence[tuple[Note, int]] = (),
+        depositor: str = "",
     ) -> dict[str, Any]:
+        """The circuit inputs (the rules are checked here, before any proof); a deposit names its payer."""
         e = self.env
+        depositor = depositor or "0x" + "00" * 20
+        self._last_ext = self._ext(depositor)
         return build_compliant_inputs(
             shape=SHAPE,
             root=e.tree.root,
             inputs=[InputNote(n, e.tree.path(i)) for n, i in spend],
             outputs=outputs,
             public_amount=public_amount,
-            ext_data=self._ext("0x" + "00" * 20),
+            ext_data=self._ext(depositor),
             authorizing_key=self.keys.proof_authorizing_key(),
             signer=self.keys.spending_key.sign,
             policy=e.policy.inputs(),
@@ -76,7 +85,8 @@ class CompliantWallet:
         out = e.backend.prove(CIRCUIT, inputs)
         seconds = time.perf_counter() - t0
         proof, compliance = compliant_args(out.proof, inputs, SHAPE)
-        ext = ("0x" + "00" * 20, "0x" + "00" * 20, 0, [b"", b""])  # as _ext: no withdrawal in this demo
+        x = self._last_ext  # the external data of the last build: no withdrawal in this demo
+        ext = (x.recipient, x.relayer, x.fee, list(x.encrypted_outputs), x.depositor)
         args = (proof, ext, compliance)
         if tamper is not None:
             return e.pool.functions.transactCompliant(*tamper(args)), seconds
@@ -156,7 +166,7 @@ def run_demo(w3: Any, backend: Any, workdir: Path, out: Callable[[str], None] = 
     )
 
     note = Note(2_000, env.alice.address, random_blinding(), TOKEN_ID)
-    receipt, s = alice.send(alice.build([note], 2_000), env.alice_eth)
+    receipt, s = alice.send(alice.build([note], 2_000, depositor=env.alice_eth), env.alice_eth)
     alice.notes.append((note, len(env.tree) - 2))
     out(f"1. Alice deposits 2,000: proof {s:.2f} s, gas {receipt.gasUsed:,}")
 

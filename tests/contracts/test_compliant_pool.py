@@ -70,8 +70,10 @@ class Env:
         self.notes = MerkleTree(SHAPE.levels)
         self.slots: dict[int, int] = {}
 
-    def ext(self, recipient: str = "0x" + "00" * 20, fee: int = 0) -> ExtData:
-        return ExtData(recipient, "0x" + "00" * 20, fee, (b"out 0", b"out 1"), self.w3.eth.chain_id, self.d.pool)
+    def ext(self, recipient: str = "0x" + "00" * 20, fee: int = 0, depositor: str = "0x" + "00" * 20) -> ExtData:
+        return ExtData(
+            recipient, "0x" + "00" * 20, fee, (b"out 0", b"out 1"), self.w3.eth.chain_id, self.d.pool, depositor
+        )
 
     def prove(self, keys, spent, outputs, public_amount, *, ext=None, slot=None, identity_root=None):
         policy = self.policy.inputs(identity_root)
@@ -96,7 +98,7 @@ class Env:
         assert res.public_signals == public_signals(inputs, SHAPE)
         proof, compliance = compliant_args(res.proof.to_json(), inputs, SHAPE)
         e = ext or self.ext()
-        return proof, (e.recipient, e.relayer, e.fee, list(e.encrypted_outputs)), compliance
+        return proof, (e.recipient, e.relayer, e.fee, list(e.encrypted_outputs), e.depositor), compliance
 
     def submit(self, args, sender=None):
         try:
@@ -129,7 +131,7 @@ def paid(env):
     send(w3, env.token.functions.mint(env.alice_account, 10_000))
     send(w3, env.token.functions.approve(env.d.pool, 2**256 - 1), sender=env.alice_account)
     note_a = sc.note(1100, sc.alice)
-    dep = env.prove(sc.alice, [], [note_a], 1100)
+    dep = env.prove(sc.alice, [], [note_a], 1100, ext=env.ext(depositor=env.alice_account))
     r1 = env.submit(dep, sender=env.alice_account)
     idx = env.record(dep)
     note_b, change = sc.note(30, sc.bob), sc.note(1070, sc.alice, 1)
