@@ -26,13 +26,14 @@ from typing import Any
 
 from web3 import Web3
 
+from contracts.deploy import deploy_contract as _deploy
 from transfer.babyjub import Point
 from transfer.compliant import COMPLIANT_SHAPES, CompliantShape, Policy, Registered, public_signals
 from transfer.identity import ID_DEPTH, Identity, IdentityTree
 from transfer.inputs import decode_public_amount
 from transfer.poseidon_cipher import AuditorKey, CipherError
 
-from .chain import ZERO_ADDRESS, _deploy, artifact, proof_args, verifier_artifact
+from .chain import ZERO_ADDRESS, artifact, proof_args, verifier_artifact
 
 __all__ = [
     "IssuerRegistry",
