@@ -13,8 +13,10 @@
 //   * outputCommitment[j] = commitment of (outAmount[j], outOwner[j], outBlinding[j], tokenId)
 //   * all amounts and the fee < 2^AMOUNT_BITS; -2^AMOUNT_BITS <= publicAmount < 2^AMOUNT_BITS
 //     (negative as r - |x|); sum(in) + publicAmount == sum(out) + fee (as integers, see constants)
-//   * an EdDSA-Poseidon signature by A over M = PoseidonMany(every public input, in order): the
-//     prover, who knows nk and A but not the spending private key, can neither spend nor redirect.
+//   * an EdDSA-Poseidon signature by A over M = PoseidonMany(tag, every public input, in order), tag =
+//     SpendDomainTag(1, levels, nIns, nOuts) (lib/spend_auth.circom): the prover, who knows nk and A
+//     but not the spending private key, can neither spend nor redirect, and a signature made for one
+//     shape or depth is no signature for another.
 // Every public input enters M (a Poseidon S-box squares it), hence a non-linear constraint;
 // extDataHash is squared as well, as tornado-nova does.
 pragma circom 2.1.0;
@@ -133,18 +135,20 @@ template Transfer(levels, nIns, nOuts) {
 
     sumIns + publicAmount === sumOuts + fee;
 
-    // Spend authorization over every public input.
+    // Spend authorization over the domain tag (version 1 of this template, its shape and depth) and
+    // every public input.
     var nPublic = 4 + nIns + nOuts;
-    component message = PoseidonMany(nPublic);
-    message.in[0] <== root;
-    message.in[1] <== publicAmount;
-    message.in[2] <== fee;
-    message.in[3] <== extDataHash;
+    component message = PoseidonMany(1 + nPublic);
+    message.in[0] <== SpendDomainTag(1, levels, nIns, nOuts);
+    message.in[1] <== root;
+    message.in[2] <== publicAmount;
+    message.in[3] <== fee;
+    message.in[4] <== extDataHash;
     for (var i = 0; i < nIns; i++) {
-        message.in[4 + i] <== inputNullifier[i];
+        message.in[5 + i] <== inputNullifier[i];
     }
     for (var j = 0; j < nOuts; j++) {
-        message.in[4 + nIns + j] <== outputCommitment[j];
+        message.in[5 + nIns + j] <== outputCommitment[j];
     }
 
     component auth = SpendAuthorization();

@@ -6,7 +6,7 @@
     hush groth16 fullprove <input.json> <circuit.wasm> <circuit.zkey> <proof.json> <public.json>
     hush groth16 verify <verification_key.json> <public.json> <proof.json>
     hush zkey export verificationkey <circuit.zkey> <verification_key.json>
-    hush zkey export solidityverifier <circuit.zkey> <verifier.sol>
+    hush zkey export solidityverifier <circuit.zkey> <verifier.sol> [--levels N]
     hush zkey export soliditycalldata <public.json> <proof.json>
     hush setup ptau <power> <out.ptau>
     hush setup groth16 <circuit.r1cs> <in.ptau> <out.zkey> [--contributions N]

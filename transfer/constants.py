@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_LEVELS",
     "TransferShape",
     "SHAPES",
+    "SPEND_AUTH_VERSION",
 ]
 
 AMOUNT_BITS = 120
@@ -32,6 +33,8 @@ MIN_PUBLIC_AMOUNT = -(1 << AMOUNT_BITS)
 MAX_PUBLIC_AMOUNT = (1 << AMOUNT_BITS) - 1
 """publicAmount: the circuit checks publicAmount + 2^bits with Num2Bits(bits + 1), i.e. [-2^bits, 2^bits)."""
 DEFAULT_LEVELS = 24
+SPEND_AUTH_VERSION = 1
+"""Version of the Transfer template's spend message, hashed into its domain tag (circuits/transfer.circom)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,15 @@ class TransferShape:
     @property
     def n_public(self) -> int:
         return 4 + self.n_ins + self.n_outs
+
+    @property
+    def domain_tag(self) -> int:
+        """SpendDomainTag(version, levels, nIns, nOuts) of circuits/lib/spend_auth.circom: the first
+        input of the signed message, so a signature holds for this version, shape and depth only."""
+        return (
+            (int.from_bytes(b"hush", "big") << 64) + (SPEND_AUTH_VERSION << 48) + (self.levels << 32)
+            + (self.n_ins << 16) + self.n_outs
+        )
 
     def public_input_names(self) -> list[str]:
         """The public signals in order, as named in the circuit."""

@@ -87,9 +87,14 @@ def _field(what: str, x: object) -> int:
         raise TransferInputError(str(e)) from None
 
 
-def message_to_sign(signals: Sequence[int]) -> int:
-    """M = PoseidonMany(root, publicAmount, fee, extDataHash, nullifiers..., commitments...)."""
-    return poseidon_many([_field(f"public signal {i}", s) for i, s in enumerate(signals)])
+def message_to_sign(signals: Sequence[int], shape: TransferShape) -> int:
+    """M = PoseidonMany(tag, root, publicAmount, fee, extDataHash, nullifiers..., commitments...), tag the
+    shape's domain tag (version, depth, nIns, nOuts): a signature for one shape is none for another."""
+    if len(signals) != shape.n_public:
+        raise TransferInputError(
+            f"a {shape.n_ins}x{shape.n_outs} transfer has {shape.n_public} public signals, got {len(signals)}"
+        )
+    return poseidon_many([shape.domain_tag, *(_field(f"public signal {i}", s) for i, s in enumerate(signals))])
 
 
 def input_shapes(shape: TransferShape) -> dict[str, tuple[int, ...]]:
@@ -252,7 +257,7 @@ def build_transfer_inputs(
         )
 
     signals = [root, public_field, fee, ext_data.hash(), *nullifiers, *commitments]
-    message = message_to_sign(signals)
+    message = message_to_sign(signals, shape)
     signature = signer(message)
     try:
         verify(authorizing_key.public_key, message, signature)

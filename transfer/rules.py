@@ -109,7 +109,7 @@ def check_rules(inputs: Mapping[str, Any], shape: TransferShape) -> None:
     from .inputs import message_to_sign
 
     message = message_to_sign([v["root"], public, v["fee"], v["extDataHash"], *v["inputNullifier"],
-                               *v["outputCommitment"]])
+                               *v["outputCommitment"]], shape)
     signature = Signature(r8=(v["sigR8"][0], v["sigR8"][1]), s=v["sigS"])
     try:
         verify((v["spendPubKey"][0], v["spendPubKey"][1]), message, signature)

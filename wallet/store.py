@@ -22,7 +22,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS leaves (idx INTEGER PRIMARY KEY, commitment TEXT NOT NULL, block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS notes (
-    commitment TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL, amount TEXT NOT NULL, blinding TEXT NOT NULL,
+    leaf_index INTEGER PRIMARY KEY, commitment TEXT NOT NULL, amount TEXT NOT NULL, blinding TEXT NOT NULL,
     token_id TEXT NOT NULL, nullifier TEXT NOT NULL UNIQUE, block INTEGER NOT NULL, tx TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS nullifiers (nullifier TEXT PRIMARY KEY, block INTEGER NOT NULL, tx TEXT NOT NULL);
@@ -67,13 +67,28 @@ class Action:
 
 
 class NoteStore:
-    """One SQLite file (or ":memory:") per wallet and pool."""
+    """One SQLite file (or ":memory:") per wallet and pool.
+
+    Notes are keyed by their leaf's global index, never by commitment: two leaves may carry the same
+    commitment (a payer can send one note twice), and each is a note of its own with its own
+    nullifier (the nullifier hashes the leaf position), so both count and both can be spent."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self.db = sqlite3.connect(self.path)
+        self._migrate()
         self.db.executescript(_SCHEMA)
         self.db.commit()
+
+    def _migrate(self) -> None:
+        """A store written before notes were keyed by leaf (commitment was the key, so a second note
+        with the same commitment was dropped): forget what came from the chain, the next sync rescans."""
+        cols = self.db.execute("PRAGMA table_info(notes)").fetchall()
+        if any(name == "commitment" and pk for _, name, _, _, _, pk in cols):
+            with self.db:
+                for table in ("notes", "leaves", "nullifiers"):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
+                self.db.execute("DELETE FROM meta WHERE key = 'synced_block'")
 
     def close(self) -> None:
         self.db.close()
@@ -105,8 +120,11 @@ class NoteStore:
     def leaf_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM leaves").fetchone()[0]
 
-    def leaves(self) -> list[int]:
-        return [int(c) for (c,) in self.db.execute("SELECT commitment FROM leaves ORDER BY idx")]
+    def leaves(self, start: int = 0, stop: int | None = None) -> list[int]:
+        """Commitments of the leaves at global positions [start, stop), in order."""
+        stop = (1 << 63) - 1 if stop is None else stop
+        rows = self.db.execute("SELECT commitment FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx", (start, stop))
+        return [int(c) for (c,) in rows]
 
     def apply(
         self,
@@ -123,9 +141,10 @@ class NoteStore:
                 [(i, str(c), b) for i, c, b in leaves],
             )
             self.db.executemany(
-                "INSERT OR IGNORE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO notes (leaf_index, commitment, amount, blinding, token_id, nullifier, block, "
+                "tx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (str(n.commitment), i, str(n.amount), str(n.blinding), str(n.token_id), str(nf), b, tx)
+                    (i, str(n.commitment), str(n.amount), str(n.blinding), str(n.token_id), str(nf), b, tx)
                     for n, i, nf, b, tx in notes
                 ],
             )

@@ -163,11 +163,38 @@ class Wallet:
             raise WalletError("no verifying key for transfer_2x2 (run `hush setup circuit transfer_2x2`)")
         self.max_proofs = max_proofs
         store.bind(owner=str(keys.owner), pool=pool.address, chain_id=str(pool.chain_id))
-        self.tree = MerkleTree(pool.levels, store.leaves())
+        self._load_trees()
 
     @property
     def address(self) -> Address:
         return self.keys.address
+
+    # -- trees -----------------------------------------------------------------------------------
+    # The pool starts a new tree when one is full; leaves are numbered globally, tree * 2^levels +
+    # position. `self.tree` is the current tree (the one the pool inserts into); a full tree's notes
+    # are spent with paths in that tree, against its last root, which the pool knows for ever.
+    def _load_trees(self) -> None:
+        """Rebuild the current tree from the store (the full ones are rebuilt when a note needs them)."""
+        leaves = self.store.leaves()
+        capacity = 1 << self.pool.levels
+        self.tree_number = max(0, (len(leaves) - 1) // capacity)
+        self.tree = MerkleTree(self.pool.levels, leaves[self.tree_number * capacity :])
+        self._full_trees: dict[int, MerkleTree] = {}
+
+    def _tree_of(self, number: int) -> MerkleTree:
+        if number == self.tree_number:
+            return self.tree
+        if number not in self._full_trees:
+            capacity = 1 << self.pool.levels
+            leaves = self.store.leaves(number * capacity, (number + 1) * capacity)
+            if len(leaves) != capacity:
+                raise WalletError(f"tree {number} has {len(leaves)} leaves in the store, a full tree has {capacity}")
+            self._full_trees[number] = MerkleTree(self.pool.levels, leaves)
+        return self._full_trees[number]
+
+    def tree_position(self, leaf_index: int) -> tuple[int, int]:
+        """(tree number, position inside that tree) of a global leaf index."""
+        return divmod(leaf_index, 1 << self.pool.levels)
 
     # -- sync ------------------------------------------------------------------------------------
     def sync(self) -> SyncResult:
@@ -181,7 +208,7 @@ class Wallet:
         if not consistent:
             log.warning("local tree disagrees with the pool: rescanning from block %d", self.start_block)
             self.store.reset_chain_data()
-            self.tree = MerkleTree(self.pool.levels)
+            self._load_trees()
             res = self._scan()
             if self.tree.root != self.pool.last_root(res.to_block):
                 raise WalletError(f"after a full rescan the tree still disagrees with the pool at block {res.to_block}")
@@ -197,26 +224,32 @@ class Wallet:
         try:
             self._scan_events(from_block, to_block, leaves, notes, nullifiers)
         except BaseException:
-            self.tree = MerkleTree(self.pool.levels, self.store.leaves())  # drop what was not stored
+            self._load_trees()  # drop what was not stored
             raise
         self.store.apply(leaves, notes, nullifiers, max(to_block, self.store.synced_block))
         return SyncResult(from_block, to_block, len(leaves), len(notes), len(nullifiers), False)
 
     def _scan_events(self, from_block: int, to_block: int, leaves: list, notes: list, nullifiers: list) -> None:
         secret, owner = self.keys.encryption_secret, self.keys.owner
-        tree = self.tree
+        capacity = 1 << self.pool.levels
         if from_block <= to_block:
             for ev in self.pool.events(from_block, to_block):
                 if ev.kind == "nullifier":
                     nullifiers.append((ev.value, ev.block, ev.tx))
                     continue
-                if ev.index != len(tree):
-                    raise _LeafGap(f"pool event puts leaf {ev.index} where the local tree expects {len(tree)}")
-                tree.insert(ev.value)
+                expected = self.tree_number * capacity + len(self.tree)
+                if len(self.tree) == capacity and ev.index == expected:  # the pool opened the next tree
+                    self._full_trees[self.tree_number] = self.tree
+                    self.tree_number += 1
+                    self.tree = MerkleTree(self.pool.levels)
+                if ev.index != expected:
+                    raise _LeafGap(f"pool event puts leaf {ev.index} where the local tree expects {expected}")
+                position = self.tree.insert(ev.value)
                 leaves.append((ev.index, ev.value, ev.block))
                 note = decrypt_note(ev.ciphertext, secret, owner, ev.value)
                 if note is not None and note.amount > 0 and note.token_id == self.token_id:
-                    notes.append((note, ev.index, note.nullifier(self.keys.nk, ev.index), ev.block, ev.tx))
+                    # The nullifier takes the position inside the note's tree (what the circuit sees).
+                    notes.append((note, ev.index, note.nullifier(self.keys.nk, position), ev.block, ev.tx))
 
     # -- notes -----------------------------------------------------------------------------------
     def notes(self, *, include_spent: bool = False) -> list[StoredNote]:
@@ -240,10 +273,32 @@ class Wallet:
 
     def select_notes(self, target: int) -> list[StoredNote]:
         """Coin selection: the smallest single note that covers `target`, else the best pair, else
-        largest first (up to 16 inputs when the 16x2 circuit is available)."""
+        largest first (up to 16 inputs when the 16x2 circuit is available). One transfer proves
+        membership under one root, so its notes come from one tree: the oldest tree that can pay."""
         if target <= 0:
             return []
-        notes = sorted(self.notes(), key=lambda n: n.note.amount)
+        notes = self.notes()
+        total = sum(n.note.amount for n in notes)
+        if total < target:
+            raise InsufficientFunds(f"balance {total} does not cover {target}")
+        by_tree: dict[int, list[StoredNote]] = {}
+        for n in notes:
+            by_tree.setdefault(self.tree_position(n.leaf_index)[0], []).append(n)
+        failures = []
+        for number in sorted(by_tree):
+            try:
+                return self._select_in(by_tree[number], target)
+            except InsufficientFunds as e:
+                failures.append(e)
+        if len(by_tree) == 1:
+            raise failures[0]
+        raise InsufficientFunds(
+            f"balance {total} covers {target}, but no one tree's notes do (a transfer spends notes of one "
+            f"tree; the pool has started a new tree): {'; '.join(str(e) for e in failures)}"
+        )
+
+    def _select_in(self, notes: list[StoredNote], target: int) -> list[StoredNote]:
+        notes = sorted(notes, key=lambda n: n.note.amount)
         total = sum(n.note.amount for n in notes)
         if total < target:
             raise InsufficientFunds(f"balance {total} does not cover {target}")
@@ -314,11 +369,12 @@ class Wallet:
                 pool=self.pool.address,
                 depositor=depositor,
             )
-            root = self.tree.root
+            tree = self._tree_of(self.tree_position(chosen[0].leaf_index)[0] if chosen else self.tree_number)
+            root = tree.root
             inputs = build_transfer_inputs(
                 shape=shape,
                 root=root,
-                inputs=[InputNote(n.note, self.tree.path(n.leaf_index)) for n in chosen],
+                inputs=[InputNote(n.note, tree.path(self.tree_position(n.leaf_index)[1])) for n in chosen],
                 outputs=[n for n, _ in outs],
                 public_amount=public_amount,
                 ext_data=ext,

@@ -13,10 +13,11 @@ import pytest
 from transfer_forgery import forged_transfer, ints, place, resign
 
 from prover.witness import InputError
-from transfer.constants import AMOUNT_BITS, DEFAULT_LEVELS, SHAPES, R
-from transfer.inputs import TransferInputError, validate_circuit_inputs
+from transfer.constants import AMOUNT_BITS, DEFAULT_LEVELS, SHAPES, R, TransferShape
+from transfer.inputs import TransferInputError, message_to_sign, validate_circuit_inputs
 from transfer.keys import Keys
 from transfer.notes import commitment
+from transfer.poseidon import poseidon_many
 
 pytestmark = pytest.mark.circuits
 
@@ -233,3 +234,21 @@ def test_tampered_public_nullifier(transfer_2x2):
     v = ints(transfer(in_amounts=[30, 12], out_amounts=[20, 10], public_amount=-10, fee=2))
     v["inputNullifier"][1] = (v["inputNullifier"][1] + 1) % R  # not re-signed: both checks must fail
     transfer_2x2.assert_caught_only_by(transfer_2x2.forge(v), "inNullifier[1].", "auth.")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [TransferShape(20, 2, 2), TransferShape(24, 3, 1), TransferShape(24, 1, 3), None],
+    ids=["depth 20", "3x1", "1x3", "untagged"],
+)
+def test_signature_for_another_shape_is_refused(transfer_2x2, other):
+    """SECURITY 7 (issue 11, item 17): a signature over the same 8 public inputs made for another
+    shape or depth (or without the domain tag, as before) is no spend authorization for 2x2 depth 24:
+    the circuit hashes its own tag (version 1, 24, 2, 2) into the message."""
+    v = ints(transfer(in_amounts=[30, 12], out_amounts=[20, 10], public_amount=-10, fee=2))
+    signals = [v["root"], v["publicAmount"], v["fee"], v["extDataHash"], *v["inputNullifier"], *v["outputCommitment"]]
+    assert message_to_sign(signals, SHAPES["transfer_2x2"]) != poseidon_many(signals)
+    message = poseidon_many(signals) if other is None else message_to_sign(signals, other)
+    sig = KEYS.spending_key.sign(message)
+    v["sigR8"], v["sigS"] = list(sig.r8), sig.s
+    transfer_2x2.assert_caught_only_by(transfer_2x2.forge(v), "auth.")

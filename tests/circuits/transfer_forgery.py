@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from transfer.constants import R
+from transfer.constants import R, TransferShape
 from transfer.inputs import message_to_sign
 from transfer.keys import Keys, address_of
 from transfer.merkle import MerkleTree
@@ -47,7 +47,8 @@ def resign(v: Mapping[str, Any], keys: Keys) -> dict[str, Any]:
         commitment(a, o, b, tok) for a, o, b in zip(v["outAmount"], v["outOwner"], v["outBlinding"], strict=True)
     ]
     signals = [v["root"], v["publicAmount"], v["fee"], v["extDataHash"], *v["inputNullifier"], *v["outputCommitment"]]
-    sig = keys.spending_key.sign(message_to_sign(signals))
+    shape = TransferShape(len(v["inPathElements"][0]), len(v["inAmount"]), len(v["outAmount"]))
+    sig = keys.spending_key.sign(message_to_sign(signals, shape))
     v["sigR8"] = list(sig.r8)
     v["sigS"] = sig.s
     return v

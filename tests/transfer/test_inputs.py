@@ -62,7 +62,7 @@ def test_example_is_deterministic_and_self_consistent(ex):
     for i, item in enumerate(ex.spent):
         assert signals[4 + i] == item.note.nullifier(ex.alice.nk, item.path.leaf_index)
     assert signals[6:] == [n.commitment for n in ex.outputs]
-    verify(tuple(v["spendPubKey"]), message_to_sign(signals), Signature(tuple(v["sigR8"]), v["sigS"]))
+    verify(tuple(v["spendPubKey"]), message_to_sign(signals, SHAPE), Signature(tuple(v["sigR8"]), v["sigS"]))
     assert sum(v["inAmount"]) + decode_public_amount(v["publicAmount"]) == sum(v["outAmount"]) + v["fee"]
 
 
@@ -73,11 +73,32 @@ def test_example_shapes():
     assert len(set(v["inputNullifier"])) == 16
 
 
-def test_message_is_poseidon_of_public_signals(ex):
+def test_message_is_poseidon_of_tag_and_public_signals(ex):
     s = ex.public_signals
-    assert message_to_sign(s) == poseidon(s)  # 8 signals: one Poseidon(8)
+    tag = SHAPE.domain_tag
+    assert tag == int.from_bytes(b"hush", "big") * 2**64 + 1 * 2**48 + 24 * 2**32 + 2 * 2**16 + 2
+    assert message_to_sign(s, SHAPE) == poseidon([tag, *s])  # 9 inputs: one Poseidon(9)
     with pytest.raises(TransferInputError, match=r"public signal 2.*\[0, r\)"):
-        message_to_sign([1, 2, R])
+        message_to_sign([1, 2, R, 4, 5, 6, 7, 8], SHAPE)
+    with pytest.raises(TransferInputError, match="8 public signals, got 3"):
+        message_to_sign([1, 2, 3], SHAPE)
+
+
+def test_signature_for_one_shape_is_refused_by_another(ex):
+    """SECURITY 7 (issue 11, item 17): without a domain tag a 2x2 signature was also one for any shape
+    with 8 public inputs (another depth, 3x1). The tag makes the signed messages differ."""
+    from transfer.eddsa import SignatureError
+
+    v = validate_circuit_inputs(ex.inputs, SHAPE)
+    sig = Signature(tuple(v["sigR8"]), v["sigS"])
+    pub = tuple(v["spendPubKey"])
+    verify(pub, message_to_sign(ex.public_signals, SHAPE), sig)
+    others = [TransferShape(20, 2, 2), TransferShape(24, 3, 1), TransferShape(24, 1, 3)]
+    for other in others:
+        assert other.n_public == SHAPE.n_public
+        with pytest.raises(SignatureError):
+            verify(pub, message_to_sign(ex.public_signals, other), sig)
+    assert len({s.domain_tag for s in [SHAPE, *others, *SHAPES.values()]}) == 2 + len(others)
 
 
 @pytest.mark.parametrize("x", [0, 1, -1, (1 << B) - 1, -(1 << B)])

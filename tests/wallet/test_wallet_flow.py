@@ -18,7 +18,7 @@ from transfer.constants import SHAPES
 from transfer.inputs import public_signals
 from verifier.errors import VerificationError
 from wallet.backends import FarmClient, LocalProver
-from wallet.chain import PoolClient, Relayer, start_anvil, stop_process
+from wallet.chain import ZERO_ADDRESS, PoolClient, Relayer, start_anvil, stop_process
 from wallet.demo import UNIT, free_port, run_demo
 from wallet.keys import WalletKeys
 from wallet.notes import decrypt_note
@@ -329,6 +329,7 @@ def test_deposit_leaves_no_allowance_behind(demo, w3, prover, tmp_path):
     pool, acc = demo.pool, demo.accounts
     grace_eth = w3.eth.accounts[6]
     pool.send(pool.token.functions.mint(grace_eth, 10 * UNIT), acc["deployer"])
+    funds = pool.balance_of(grace_eth)
 
     def allowance() -> int:
         return pool.token.functions.allowance(grace_eth, pool.address).call()
@@ -349,8 +350,44 @@ def test_deposit_leaves_no_allowance_behind(demo, w3, prover, tmp_path):
             grace.deposit(3 * UNIT, grace_eth)
     finally:
         pool.send(pool.contract.functions.setDepositsPaused(False), acc["deployer"])
-    assert allowance() == 0 and pool.balance_of(grace_eth) == 10 * UNIT
+    assert allowance() == 0 and pool.balance_of(grace_eth) == funds
 
     r = grace.deposit(3 * UNIT, grace_eth)
     assert r.kind == "deposit" and grace.balance() == 3 * UNIT
-    assert allowance() == 0 and pool.balance_of(grace_eth) == 7 * UNIT
+    assert allowance() == 0 and pool.balance_of(grace_eth) == funds - 3 * UNIT
+
+
+def test_same_note_paid_twice_is_two_notes(demo, w3, prover, tmp_path):
+    """Issue 11, item 15, on the chain: a deposit whose two outputs are one note (one commitment, two
+    leaves). Keyed by commitment the wallet showed 2 where it holds 4; keyed by leaf it counts both
+    and spends both in one transfer (their nullifiers differ by leaf position)."""
+    from transfer.extdata import ExtData
+    from transfer.inputs import build_transfer_inputs
+    from transfer.notes import Note, random_blinding
+    from wallet.chain import proof_args
+    from wallet.notes import encrypt_note
+
+    pool, acc = demo.pool, demo.accounts
+    payer = w3.eth.accounts[5]
+    pool.send(pool.token.functions.mint(payer, 4 * UNIT), acc["deployer"])
+    heidi = new_wallet(demo, tmp_path / "heidi.db", backend=prover)
+    heidi.sync()
+    note = Note(2 * UNIT, heidi.keys.owner, random_blinding(), heidi.token_id)
+    sealed = encrypt_note(note, bytes(heidi.keys.encryption_public))
+    ext = ExtData(ZERO_ADDRESS, ZERO_ADDRESS, 0, (sealed, sealed), pool.chain_id, pool.address, depositor=payer)
+    shape = SHAPES["transfer_2x2"]
+    payer_keys = WalletKeys.from_seed(new_seed()).keys  # the payer proves with its own keys
+    inputs = build_transfer_inputs(
+        shape=shape, root=heidi.tree.root, inputs=[], outputs=[note, note], public_amount=4 * UNIT, ext_data=ext,
+        authorizing_key=payer_keys.proof_authorizing_key(), signer=payer_keys.spending_key.sign,
+    )
+    out = prover.prove("transfer_2x2", inputs)
+    pool.approve(payer, 4 * UNIT)
+    pool.transact(proof_args(out.proof, out.public_signals, shape.n_ins), ext.as_tuple(), payer)
+    heidi.sync()
+    mine = heidi.notes()
+    assert [n.note.commitment for n in mine] == [note.commitment] * 2
+    assert mine[1].leaf_index == mine[0].leaf_index + 1 and mine[0].nullifier != mine[1].nullifier
+    assert heidi.balance() == 4 * UNIT
+    r = heidi.withdraw(4 * UNIT, w3.eth.accounts[6], sender=w3.eth.accounts[6])
+    assert r.kind == "withdraw" and heidi.balance() == 0
