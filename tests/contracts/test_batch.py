@@ -1,0 +1,218 @@
+"""Aggregated settlement on anvil and py-evm: the generated verifyBatch, the batch Merkle insert and
+the pool's transactBatch, with real transfer_2x2 proofs (SECURITY 19, 44, 45, 46's on-chain half).
+
+A handful of proofs is made once per module and mutated; py-evm runs the pairing precompile in pure
+Python (seconds per pairing), so the long sweeps (every position, every mutation) are anvil only and
+py-evm sees one valid and one invalid batch of each kind.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from evm_chain import anvil_only, deploy, expect_revert, send
+
+from bn254.constants import Q, R
+from contracts.build import ARTIFACTS, build, compile_source
+from transfer.merkle import MerkleTree
+from verifier.errors import InvalidProof
+from verifier.groth16 import GLV_LAMBDA, batch_verify, prepare_verifying_key
+from verifier.keys import verifying_key_from_json
+from verifier.solidity import batch_verify_evm, batch_weights, proof_to_evm_words, solidity_verifier
+
+pytestmark = [pytest.mark.interop, pytest.mark.circuits]
+
+
+def _artifact(name: str) -> dict:
+    return json.loads((ARTIFACTS / f"{name}.json").read_text())
+
+
+# --- batch Merkle insert --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hasher(w3):
+    build()
+    return deploy(w3, _artifact("PoseidonT3"))
+
+
+def _check_against_python(w3, tree, py: MerkleTree, sizes: list[int], start: int) -> int:
+    """Insert batches of the given sizes (and a single pair after each), comparing every root."""
+    leaf = start
+    for size in sizes:
+        leaves = list(range(leaf, leaf + size))
+        leaf += size
+        idx = tree.functions.insertBatch(leaves).call({"gas": 12_000_000})
+        send(w3, tree.functions.insertBatch(leaves))
+        assert idx == len(py)
+        py.extend(leaves)
+        assert tree.functions.getLastRoot().call() == py.root, f"root differs after a batch of {size}"
+        assert tree.functions.nextIndex().call() == len(py)
+    return leaf
+
+
+def test_batch_insert_matches_python(w3, hasher):
+    """Batches of 2N leaves give the root of inserting them one by one (transfer.merkle's twin), at
+    aligned and unaligned positions, and leave filledSubtrees right for the single insert after."""
+    tree = deploy(w3, _artifact("MerkleTreeHarness"), 4, hasher.address)
+    py = MerkleTree(4)
+    leaf = _check_against_python(w3, tree, py, [4, 2, 6], 1)
+    send(w3, tree.functions.insert(leaf, leaf + 1))
+    py.extend([leaf, leaf + 1])
+    assert tree.functions.getLastRoot().call() == py.root
+    expect_revert(tree.functions.insertBatch([1, 2, 3]), "BadBatchSize(uint256)")
+    expect_revert(tree.functions.insertBatch([]), "BadBatchSize(uint256)")
+    expect_revert(tree.functions.insertBatch(list(range(100, 102 + 16 - len(py)))), "TreeFull(uint32,uint32)")
+    _check_against_python(w3, tree, py, [16 - len(py)], 500)  # fills it exactly
+    expect_revert(tree.functions.insertBatch([1, 2]), "TreeFull(uint32,uint32)")
+
+
+@anvil_only
+def test_batch_insert_random_sizes(w3, hasher):
+    """Random even sizes at random offsets, mixed with single inserts, on a depth-7 tree."""
+    rng = random.Random(14)
+    tree = deploy(w3, _artifact("MerkleTreeHarness"), 7, hasher.address)
+    py = MerkleTree(7)
+    leaf = 1
+    while len(py) < 90:  # then at most 18 + 18 more: the depth-7 tree holds 128
+        if rng.random() < 0.3:
+            send(w3, tree.functions.insert(leaf, leaf + 1))
+            py.extend([leaf, leaf + 1])
+            leaf += 2
+            assert tree.functions.getLastRoot().call() == py.root
+        else:
+            leaf = _check_against_python(w3, tree, py, [2 * rng.randint(1, 9)], leaf)
+    first_batch_root = py.root
+    leaf = _check_against_python(w3, tree, py, [2 * 9], leaf)
+    assert tree.functions.isKnownRoot(first_batch_root).call()
+
+
+# --- verifyBatch ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def batch_proofs(proof_2x2) -> list[tuple[list[str], dict]]:
+    """Five proofs: the session's example proof and four re-proofs of the same witness (fresh
+    randomness, so distinct proofs of the same public inputs), as (public, proof.json) pairs."""
+    items = [(proof_2x2["public"], proof_2x2["proof"])]
+    for _ in range(4):
+        res = proof_2x2["prover"].prove(proof_2x2["witness"])
+        items.append(([str(s) for s in res.public_signals], res.proof.to_json()))
+    assert len({json.dumps(p, sort_keys=True) for _, p in items}) == len(items)
+    return items
+
+
+@pytest.fixture(scope="module")
+def verifier(w3, proof_2x2):
+    return deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+
+
+def _args(items) -> tuple[list[list[int]], list[list[int]]]:
+    return [proof_to_evm_words(p) for _, p in items], [[int(x) for x in pub] for pub, _ in items]
+
+
+def _with_c(proof: dict, c: tuple[int, int]) -> dict:
+    return {**proof, "pi_c": [str(c[0]), str(c[1]), "1"]}
+
+
+def test_valid_batch_and_weights(w3, verifier, batch_proofs, proof_2x2):
+    """A valid batch verifies on chain and in the Python twin; the contract's weights are the twin's
+    (SECURITY 45: derived from every proof and input; changing one proof changes every weight)."""
+    vkey = proof_2x2["vkey"]
+    items = batch_proofs[:3]
+    proofs, inputs = _args(items)
+    assert verifier.functions.verifyBatch(proofs, inputs).call({"gas": 12_000_000})
+    batch_verify_evm(vkey, items)
+    z = verifier.functions.batchWeights(proofs, inputs).call()
+    twin = batch_weights(vkey, items)
+    assert z == [(k1 + GLV_LAMBDA * k2) % R for k1, k2 in twin]
+    assert all(k1 < 1 << 64 and k2 < 1 << 64 for k1, k2 in twin) and len(set(z)) == len(z)
+    other = [items[0], items[1], batch_proofs[3]]
+    z2 = verifier.functions.batchWeights(*_args(other)).call()
+    assert all(a != b for a, b in zip(z, z2, strict=True))
+    inputs2 = [list(x) for x in inputs]
+    inputs2[2][7] = (inputs2[2][7] + 1) % R
+    z3 = verifier.functions.batchWeights(proofs, inputs2).call()
+    assert all(a != b for a, b in zip(z, z3, strict=True))
+    expect_revert(verifier.functions.verifyBatch([], []), "BatchShape(uint256,uint256)")
+    expect_revert(verifier.functions.verifyBatch(proofs, inputs[:2]), "BatchShape(uint256,uint256)")
+
+
+def test_bad_public_input_fails(w3, verifier, batch_proofs, proof_2x2):
+    """SECURITY 44 on both EVMs: one wrong public input in a batch of three."""
+    items = batch_proofs[:3]
+    proofs, inputs = _args(items)
+    inputs[1][4] = (inputs[1][4] + 1) % R
+    assert not verifier.functions.verifyBatch(proofs, inputs).call({"gas": 12_000_000})
+    bad = [items[0], ([str(x) for x in inputs[1]], items[1][1]), items[2]]
+    with pytest.raises(InvalidProof, match="proof 1 of 3"):
+        batch_verify_evm(proof_2x2["vkey"], bad)
+
+
+@anvil_only
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_one_bad_proof_at_any_position(w3, verifier, batch_proofs, n):
+    """SECURITY 44: a batch with one mutated proof (A, B, or C swapped with another proof's, or a wrong
+    public input) fails whatever the position; the untouched batch passes."""
+    items = batch_proofs[:n]
+    proofs, inputs = _args(items)
+    assert verifier.functions.verifyBatch(proofs, inputs).call()
+    for pos in range(n):
+        spare = proof_to_evm_words(batch_proofs[(pos + 1) % len(batch_proofs)][1])  # another valid proof
+        for lo, hi in ((0, 2), (2, 6), (6, 8)):
+            bad = [list(p) for p in proofs]
+            bad[pos][lo:hi] = spare[lo:hi]
+            assert bad[pos] != proofs[pos]
+            assert not verifier.functions.verifyBatch(bad, inputs).call(), (pos, lo)
+        for j in range(8):
+            bad_in = [list(x) for x in inputs]
+            bad_in[pos][j] = (bad_in[pos][j] + 1) % R
+            assert not verifier.functions.verifyBatch(proofs, bad_in).call(), (pos, j)
+
+
+@anvil_only
+def test_non_canonical_encodings_rejected(w3, verifier, batch_proofs):
+    """The single verifier's canonical checks (SECURITY 21): coordinates >= q, inputs >= r."""
+    proofs, inputs = _args(batch_proofs[:2])
+    for k in range(8):
+        bad = [list(p) for p in proofs]
+        bad[1][k] += Q
+        assert not verifier.functions.verifyBatch(bad, inputs).call(), k
+    bad_in = [list(x) for x in inputs]
+    bad_in[0][5] += R
+    assert not verifier.functions.verifyBatch(proofs, bad_in).call()
+    bad = [list(p) for p in proofs]
+    bad[0][1] = (bad[0][1] + 1) % Q  # A off the curve: the precompile fails and the call reverts
+    expect_revert(verifier.functions.verifyBatch(bad, inputs))
+
+
+def test_errors_that_cancel_under_stale_weights_fail(w3, verifier, batch_proofs, proof_2x2):
+    """SECURITY 19 and 45 (tampered weight inputs): shift C_0 by z_1 G and C_1 by -z_0 G, using the
+    weights z of the honest batch. Under those weights sum z_i C_i is unchanged, so a verifier that
+    derived its weights before (or without) seeing the proofs would accept: the twin shows it does,
+    given the stale weights. The contract re-derives the weights from the tampered proofs and says no."""
+    from py_ecc.optimized_bn128 import G1, add, multiply, neg, normalize
+
+    vkey = proof_2x2["vkey"]
+    items = batch_proofs[:2]
+    stale = batch_weights(vkey, items)
+    z0, z1 = ((k1 + GLV_LAMBDA * k2) % R for k1, k2 in stale)
+
+    def shifted(proof: dict, d) -> dict:
+        c = (int(proof["pi_c"][0]), int(proof["pi_c"][1]), 1)
+        from py_ecc.optimized_bn128 import FQ
+
+        x, y = normalize(add(tuple(FQ(v) for v in c), d))
+        return _with_c(proof, (int(x), int(y)))
+
+    forged = [
+        (items[0][0], shifted(items[0][1], multiply(G1, z1))),
+        (items[1][0], shifted(items[1][1], neg(multiply(G1, z0)))),
+    ]
+    pvk = prepare_verifying_key(verifying_key_from_json(vkey))
+    batch_verify(pvk, forged, locate=False, weights=stale)  # the attack works against stale weights
+    with pytest.raises(InvalidProof):
+        batch_verify_evm(vkey, forged)
+    assert not verifier.functions.verifyBatch(*_args(forged)).call({"gas": 12_000_000})
