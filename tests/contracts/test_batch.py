@@ -216,3 +216,166 @@ def test_errors_that_cancel_under_stale_weights_fail(w3, verifier, batch_proofs,
     with pytest.raises(InvalidProof):
         batch_verify_evm(vkey, forged)
     assert not verifier.functions.verifyBatch(*_args(forged)).call({"gas": 12_000_000})
+
+
+# --- transactBatch --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def batch_pool(w3, hasher, proof_2x2):
+    from test_pool import SHAPE, ZERO, Wallet
+
+    token = deploy(w3, _artifact("TestToken"))
+    verifier = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    pool = deploy(
+        w3, _artifact("ShieldedPool"), SHAPE.levels, hasher.address, token.address, verifier.address, ZERO, 10**6
+    )
+    wallet = Wallet(w3, pool, token, {"transfer_2x2": proof_2x2})
+    depositor = w3.eth.accounts[1]
+    send(w3, token.functions.mint(depositor, 1000))
+    send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=depositor)
+    return {"pool": pool, "token": token, "wallet": wallet, "depositor": depositor}
+
+
+@pytest.fixture(scope="module")
+def deposits(batch_pool):
+    """Four real deposit proofs against the empty tree's root: Alice deposits 10, 20, 30, 40."""
+    from transfer.notes import Note
+
+    wallet = batch_pool["wallet"]
+    notes = [Note(10 * (k + 1), wallet.alice.address, 7000 + k, 1) for k in range(4)]
+    return notes, [wallet.prove(wallet.alice, [], [note], note.amount, wallet.ext()) for note in notes]
+
+
+def _tx(batch: list) -> tuple[list, list]:
+    return [p for p, _ in batch], [e for _, e in batch]
+
+
+def _with_proof(proof: tuple, words: list[int]) -> tuple:
+    return ([words[0], words[1]], [[words[2], words[3]], [words[4], words[5]]], [words[6], words[7]], *proof[3:])
+
+
+def _proof_words(proof: tuple) -> list[int]:
+    a, b, c = proof[0], proof[1], proof[2]
+    return [a[0], a[1], b[0][0], b[0][1], b[1][0], b[1][1], c[0], c[1]]
+
+
+def test_batch_settles_and_refuses_bad_members(w3, batch_pool, deposits):
+    """SECURITY 44 through the pool on both EVMs: a wrong public input or a proof from another member
+    reverts the batch (InvalidProof), so does a mismatched extData (BadExtDataHash) and a transfer
+    repeated in one batch (NullifierSpent); then the four deposits settle in one transaction with
+    one new root, which is the Python tree's, and every note at its index."""
+    pool, token, wallet, depositor = (
+        batch_pool["pool"],
+        batch_pool["token"],
+        batch_pool["wallet"],
+        batch_pool["depositor"],
+    )
+    notes, batch = deposits
+    proofs, exts = _tx(batch)
+    expect_revert(pool.functions.transactBatch(proofs, exts[:3]), "BatchSize(uint256,uint256)", **{"from": depositor})
+    expect_revert(pool.functions.transactBatch([], []), "BatchSize(uint256,uint256)", **{"from": depositor})
+    bad = list(proofs)
+    bad[2] = (*bad[2][:7], [bad[2][7][0] ^ 1, bad[2][7][1]])
+    expect_revert(pool.functions.transactBatch(bad, exts), "InvalidProof()", **{"from": depositor})
+    expect_revert(
+        pool.functions.transactBatch([proofs[0], proofs[1], proofs[0]], exts[:3]),
+        "NullifierSpent(uint256)",
+        **{"from": depositor},
+    )
+    bad_ext = list(exts)
+    bad_ext[1] = (bad_ext[1][0], bad_ext[1][1], bad_ext[1][2], [b"other", b"ciphertext 1"])
+    expect_revert(
+        pool.functions.transactBatch(proofs, bad_ext), "BadExtDataHash(uint256,uint256)", **{"from": depositor}
+    )
+
+    receipt = send(w3, pool.functions.transactBatch(proofs, exts), sender=depositor)
+    print(f"\ntransactBatch of 4 deposits gasUsed {receipt.gasUsed}")
+    indices = [wallet.record(p) for p in proofs]
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+    assert token.functions.balanceOf(pool.address).call() == 100
+    events = pool.events.NewCommitment().process_receipt(receipt, errors=pytest.importorskip("web3.logs").DISCARD)
+    assert [e.args.index for e in events] == [i for pair in indices for i in pair]
+    assert [e.args.commitment for e in events][::2] == [n.commitment for n in notes]
+    expect_revert(pool.functions.transactBatch(proofs[:1], exts[:1]), "NullifierSpent(uint256)", **{"from": depositor})
+
+
+@anvil_only
+def test_batch_reverts_on_any_bad_member(w3, batch_pool, proof_2x2):
+    """SECURITY 44 and 45 on anvil, on three fresh deposits: for every position, the proof of
+    another member, a changed public input, or the errors-that-cancel forgery under stale weights
+    reverts; a transfer spending a note that another transfer of the same batch spends reverts
+    (NullifierSpent) though each is valid alone; the batch without the second spend settles, and
+    the second spend stays refused."""
+    from py_ecc.optimized_bn128 import FQ, G1, add, multiply, neg, normalize
+
+    from transfer.inputs import InputNote
+    from transfer.notes import Note
+
+    pool, wallet, depositor = batch_pool["pool"], batch_pool["wallet"], batch_pool["depositor"]
+    alice, bob = wallet.alice, wallet.bob
+    notes = [Note(5 + k, alice.address, 8000 + k, 1) for k in range(3)]
+    batch = [wallet.prove(alice, [], [note], note.amount, wallet.ext()) for note in notes]
+    proofs, exts = _tx(batch)
+    words = [_proof_words(p) for p in proofs]
+    for pos in range(3):
+        other = words[(pos + 1) % 3]
+        for lo, hi in ((0, 2), (2, 6), (6, 8)):
+            w = list(words[pos])
+            w[lo:hi] = other[lo:hi]
+            bad = list(proofs)
+            bad[pos] = _with_proof(proofs[pos], w)
+            expect_revert(pool.functions.transactBatch(bad, exts), "InvalidProof()", **{"from": depositor})
+        for field in (4, 7):  # publicAmount, outputCommitments (root, extDataHash, fee, nullifiers: own errors)
+            bad = list(proofs)
+            p = list(proofs[pos])
+            p[field] = (p[field] + 1) % R if field == 4 else [p[7][0], (p[7][1] + 1) % R]
+            bad[pos] = tuple(p)
+            expect_revert(pool.functions.transactBatch(bad, exts), "InvalidProof()", **{"from": depositor})
+
+    # Errors that cancel under the weights of the honest batch (SECURITY 45): C_0 + z_1 G, C_1 - z_0 G.
+    vkey = wallet.provers["transfer_2x2"]["vkey"]
+
+    def as_items(ps):
+        return [
+            ([str(x) for x in (p[3], p[4], e[2], p[5], *p[6], *p[7])], _json(p)) for p, e in zip(ps, exts, strict=False)
+        ]
+
+    def _json(p):
+        w = _proof_words(p)
+        return {
+            "pi_a": [str(w[0]), str(w[1]), "1"],
+            "pi_b": [[str(w[3]), str(w[2])], [str(w[5]), str(w[4])], ["1", "0"]],
+            "pi_c": [str(w[6]), str(w[7]), "1"],
+            "protocol": "groth16",
+            "curve": "bn128",
+        }
+
+    batch_verify_evm(vkey, as_items(proofs))  # the honest batch, checked off chain as on chain
+    z0, z1 = ((k1 + GLV_LAMBDA * k2) % R for k1, k2 in batch_weights(vkey, as_items(proofs[:2])))
+
+    def shifted(p, d):
+        w = _proof_words(p)
+        x, y = normalize(add((FQ(w[6]), FQ(w[7]), FQ(1)), d))
+        return _with_proof(p, [*w[:6], int(x), int(y)])
+
+    forged = [shifted(proofs[0], multiply(G1, z1)), shifted(proofs[1], neg(multiply(G1, z0)))]
+    expect_revert(pool.functions.transactBatch(forged, exts[:2]), "InvalidProof()", **{"from": depositor})
+    send(w3, pool.functions.transactBatch(proofs, exts), sender=depositor)
+    indices = [wallet.record(p) for p in proofs]
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+
+    # Two transfers each valid alone, spending the same note: the batch reverts on the nullifier.
+    spent = [InputNote(notes[0], wallet.tree.path(indices[0][0]))]
+    to_bob = wallet.prove(alice, spent, [Note(5, bob.address, 1, 1)], 0, wallet.ext())
+    to_self = wallet.prove(alice, spent, [Note(5, alice.address, 2, 1)], 0, wallet.ext())
+    other = wallet.prove(
+        alice, [InputNote(notes[1], wallet.tree.path(indices[1][0]))], [Note(6, bob.address, 3, 1)], 0, wallet.ext()
+    )
+    tx_p, tx_e = _tx([other, to_bob, to_self])
+    expect_revert(pool.functions.transactBatch(tx_p, tx_e), "NullifierSpent(uint256)", **{"from": depositor})
+    send(w3, pool.functions.transactBatch(tx_p[:2], tx_e[:2]), sender=depositor)
+    for p in tx_p[:2]:
+        wallet.record(p)
+    assert pool.functions.getLastRoot().call() == wallet.tree.root
+    expect_revert(pool.functions.transactBatch(tx_p[2:], tx_e[2:]), "NullifierSpent(uint256)", **{"from": depositor})
