@@ -48,6 +48,7 @@ __all__ = [
     "TEMPLATE",
     "batch_verify_evm",
     "batch_weights",
+    "proof_from_evm_words",
     "proof_to_evm_words",
     "g2_to_evm",
     "key_hash",
@@ -242,6 +243,18 @@ def proof_to_evm_words(proof: dict) -> list[int]:
     """A proof as the 8 words verifyBatch takes: A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y."""
     a, b, c = proof_to_evm(proof)
     return [a[0], a[1], b[0][0], b[0][1], b[1][0], b[1][1], c[0], c[1]]
+
+
+def proof_from_evm_words(words: Sequence[int]) -> dict:
+    """The inverse of proof_to_evm_words: a snarkjs proof.json object."""
+    ax, ay, bx1, bx0, by1, by0, cx, cy = (int(w) for w in words)
+    return {
+        "pi_a": [str(ax), str(ay), "1"],
+        "pi_b": [[str(bx0), str(bx1)], [str(by0), str(by1)], ["1", "0"]],
+        "pi_c": [str(cx), str(cy), "1"],
+        "protocol": "groth16",
+        "curve": "bn128",
+    }
 
 
 def _keccak(data: bytes) -> bytes:

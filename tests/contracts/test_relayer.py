@@ -1,0 +1,190 @@
+"""The batching relayer (service.relayer) on anvil with real transfer_2x2 proofs (SECURITY 46).
+
+One batch of seven hand-offs: three good transfers settle in one transactBatch, while a forged
+proof handed off before a good transfer whose nullifier it carries (dropped by the batch check,
+and it does not push the good one out as a double spend), a second spend of a note another member spends (dropped before
+the batch), a deposit over the pool's limit (valid proof, reverts alone on chain: dropped after the
+simulation) and a proof against a root the pool never had (stale) do not sink them. Fates are read
+over REST, as a stream of JSON lines, and from signed webhooks to a local receiver.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from evm_chain import anvil_only, deploy, send
+
+from contracts.build import compile_source
+from service.relayer import BatchRelayer, RelayState, RelayStore, ext_to_json
+from service.webhooks import WebhookDispatcher, WebhookVerifier
+from transfer.inputs import InputNote
+from transfer.merkle import MerkleTree
+from transfer.notes import Note
+from verifier.solidity import proof_from_evm_words, solidity_verifier
+
+pytestmark = [pytest.mark.interop, pytest.mark.circuits]
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    got: list = []
+    verifier: WebhookVerifier | None = None
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        event = type(self).verifier.verify(dict(self.headers), body)
+        type(self).got.append(event)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver():
+    secret = b"relay webhook test secret"
+    _Receiver.got, _Receiver.verifier = [], WebhookVerifier(secret)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", secret, _Receiver.got
+    server.shutdown()
+    server.server_close()
+
+
+@anvil_only
+def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_path, receiver):
+    from fastapi.testclient import TestClient
+    from test_pool import SHAPE, ZERO, Wallet, _artifact
+
+    from service.relay_api import relay_app
+    from wallet.chain import PoolClient
+
+    hook_url, secret, got = receiver
+    hasher = deploy(w3, _artifact("PoseidonT3"))
+    token = deploy(w3, _artifact("TestToken"))
+    verifier = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    pool = deploy(
+        w3, _artifact("ShieldedPool"), SHAPE.levels, hasher.address, token.address, verifier.address, ZERO, 1000
+    )
+    wallet = Wallet(w3, pool, token, {"transfer_2x2": proof_2x2})
+    alice, bob = wallet.alice, wallet.bob
+    relayer_account, depositor = w3.eth.accounts[3], w3.eth.accounts[1]
+    for who in (depositor, relayer_account):
+        send(w3, token.functions.mint(who, 10_000))
+        send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=who)
+
+    # Three notes of Alice's, deposited in one batch by the depositor itself.
+    notes = [Note(100 + k, alice.address, 9100 + k, 1) for k in range(3)]
+    deposits = [wallet.prove(alice, [], [n], n.amount, wallet.ext()) for n in notes]
+    send(w3, pool.functions.transactBatch([p for p, _ in deposits], [e for _, e in deposits]), sender=depositor)
+    idx = [wallet.record(p)[0] for p, _ in deposits]
+
+    def ext(fee: int = 1):
+        return wallet.ext(relayer=relayer_account, fee=fee)
+
+    def spend(k: int, to, amount: int):
+        spent = [InputNote(notes[k], wallet.tree.path(idx[k]))]
+        outs = [
+            Note(amount, to.address, 500 + k * 10 + amount, 1),
+            Note(notes[k].amount - amount - 1, alice.address, 600 + k, 1),
+        ]
+        return wallet.prove(alice, spent, outs, 0, ext())
+
+    good = [spend(0, bob, 10), spend(1, bob, 20), spend(2, bob, 30)]
+    double = spend(0, alice, 5)  # the note good[0] spends
+    forged_p, forged_e = spend(1, alice, 7)
+    forged_p = (forged_p[0], forged_p[1], [good[1][0][2][0], good[1][0][2][1]], *forged_p[3:])  # another proof's C
+    too_big = wallet.prove(alice, [], [Note(1001, alice.address, 77, 1)], 1001, ext(fee=0))
+    elsewhere = MerkleTree(SHAPE.levels, [12345, 678])  # a root the pool never had
+    saved = wallet.tree
+    wallet.tree = elsewhere
+    stale = wallet.prove(alice, [], [Note(3, alice.address, 78, 1)], 3, ext(fee=0))
+    wallet.tree = saved
+
+    client_pool = PoolClient(w3, pool.address)
+    store = RelayStore(f"sqlite:///{tmp_path / 'relay.db'}")
+    with WebhookDispatcher(lambda *_: None, deliver_kwargs={"allow_private": True, "max_attempts": 3}) as hooks:
+        relayer = BatchRelayer(
+            client_pool,
+            relayer_account,
+            {"transfer_2x2": proof_2x2["vkey"]},
+            store=store,
+            max_batch=8,
+            max_wait_s=3600,
+            webhooks=hooks,
+            webhook_secret=secret,
+        )
+        api = TestClient(relay_app(relayer))
+        ids = {}
+        order = [
+            ("good0", good[0]),
+            ("double", double),
+            ("forged", (forged_p, forged_e)),
+            ("good1", good[1]),
+            ("too_big", too_big),
+            ("stale", stale),
+            ("good2", good[2]),
+        ]
+        for name, (p, e) in order:
+            words = [p[0][0], p[0][1], p[1][0][0], p[1][0][1], p[1][1][0], p[1][1][1], p[2][0], p[2][1]]
+            signals = [str(x) for x in (p[3], p[4], e[2], p[5], *p[6], *p[7])]
+            body = {
+                "proof": proof_from_evm_words(words),
+                "public_signals": signals,
+                "ext": ext_to_json(e),
+                "webhook_url": hook_url,
+            }
+            r = api.post("/v1/relay/transfers", json=body)
+            assert r.status_code == 202, r.text
+            ids[name] = r.json()["id"]
+        bad_fee = api.post("/v1/relay/transfers", json={**body, "ext": {**ext_to_json(e), "fee": 2}})
+        assert bad_fee.status_code == 400 and "extDataHash" in bad_fee.json()["error"]
+        assert api.get("/v1/relay/transfers/rly_nope").status_code == 404
+
+        stream: list = []
+        watcher = threading.Thread(
+            target=lambda: stream.extend(
+                json.loads(line)
+                for line in api.get(f"/v1/relay/transfers/{ids['good1']}/events?timeout=120").iter_lines()
+                if line
+            )
+        )
+        watcher.start()
+        outcome = relayer.flush()
+        watcher.join(150)
+        assert relayer.flush() is None  # nothing left waiting
+
+        assert outcome is not None and outcome.tx is not None
+        assert sorted(outcome.settled) == sorted(ids[k] for k in ("good0", "good1", "good2"))
+        assert sorted(outcome.dropped) == sorted(ids[k] for k in ("double", "forged", "too_big"))
+        assert outcome.stale == [ids["stale"]]
+        fates = {k: api.get(f"/v1/relay/transfers/{v}").json() for k, v in ids.items()}
+        assert {k: f["state"] for k, f in fates.items()} == {
+            "good0": "settled",
+            "good1": "settled",
+            "good2": "settled",
+            "double": "dropped",
+            "forged": "dropped",
+            "too_big": "dropped",
+            "stale": "stale",
+        }
+        assert "also spent by" in fates["double"]["reason"]
+        assert "invalid proof" in fates["forged"]["reason"]
+        assert "DepositTooLarge" in fates["too_big"]["reason"]
+        assert fates["good0"]["tx"] == fates["good2"]["tx"] and fates["good0"]["batch_size"] == 3
+        assert [s["state"] for s in stream] == ["waiting", "submitted", "settled"]
+
+        for p, _ in good:  # the chain holds exactly the three good transfers, in hand-off order
+            wallet.record(p)
+        assert pool.functions.getLastRoot().call() == wallet.tree.root
+        assert [fates[k]["first_leaf"] for k in ("good0", "good1", "good2")] == [6, 8, 10]
+        assert token.functions.balanceOf(relayer_account).call() == 10_000 + 3
+        assert relayer.status(ids["good0"]).state is RelayState.SETTLED
+        hooks.close()
+    assert sorted((e["data"]["id"], e["type"]) for e in got) == sorted(
+        (ids[k], f"relay.transfer.{fates[k]['state']}") for k in ids
+    )
