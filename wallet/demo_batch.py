@@ -65,11 +65,13 @@ def run_batch_demo(w3, backend, workdir: Path, n: int = 16, out=print) -> list[s
     out(f"deployed on chain {pool.chain_id}: pool {dep.pool} (transfer_2x2 verifier with verifyBatch)")
     pool.send(pool.token.functions.mint(funder, (n + 1) * 10 * UNIT), deployer)
     pvks = VerifyingKeys()
-    wallets = [
-        Wallet(WalletKeys.from_seed(new_seed()), pool, NoteStore(workdir / f"w{i}.db"), backend,
-               start_block=dep.block, verifying_keys=pvks)
-        for i in range(n)
-    ]
+    seeds = [new_seed() for _ in range(n)]
+
+    def wallet(i: int) -> Wallet:  # a note store's SQLite connection belongs to the thread that opened it
+        return Wallet(WalletKeys.from_seed(seeds[i]), pool, NoteStore(workdir / f"w{i}.db"), backend,
+                      start_block=dep.block, verifying_keys=pvks)
+
+    wallets = [wallet(i) for i in range(n)]
     t0 = time.perf_counter()
     for w in wallets:
         w.deposit(10 * UNIT, funder)
@@ -83,7 +85,7 @@ def run_batch_demo(w3, backend, workdir: Path, n: int = 16, out=print) -> list[s
 
     def pay(i: int) -> None:
         try:
-            results[i] = wallets[i].send(wallets[(i + 1) % n].address, (i + 1) * UNIT // 4, fee=fee, relayer=relayer)
+            results[i] = wallet(i).send(wallets[(i + 1) % n].address, (i + 1) * UNIT // 4, fee=fee, relayer=relayer)
         except Exception as e:  # reported below
             errors.append(f"wallet {i}: {type(e).__name__}: {e}")
 
