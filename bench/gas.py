@@ -333,7 +333,10 @@ def _measure_batches(chain, pool, keys, verifiers, tree, alice, bob, depositor, 
 
     def prove(circuit, spender, spent, outputs, public_amount, fee=0, recipient_=ZERO, relayer_=ZERO):
         shape = SHAPES[circuit]
-        ext = ExtData(recipient_, relayer_, fee, (b"\x01" * 120, b"\x02" * 120), w3.eth.chain_id, pool.address)
+        depositor_ = depositor if public_amount > 0 else ZERO
+        ext = ExtData(
+            recipient_, relayer_, fee, (b"\x01" * 120, b"\x02" * 120), w3.eth.chain_id, pool.address, depositor_
+        )
         inputs = build_transfer_inputs(
             shape=shape,
             root=tree.root,
@@ -353,8 +356,7 @@ def _measure_batches(chain, pool, keys, verifiers, tree, alice, bob, depositor, 
         a, b, c = proof_to_evm(js)
         n = shape.n_ins
         proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4 : 4 + n], sig[4 + n :])
-        ext_t = (ext.recipient, ext.relayer, ext.fee, list(ext.encrypted_outputs))
-        return proof, ext_t, ([str(x) for x in sig], js)
+        return proof, ext.as_tuple(), ([str(x) for x in sig], js)
 
     def settle(batch, sender) -> int:
         gas = chain.send(pool.functions.transactBatch([p for p, _, _ in batch], [e for _, e, _ in batch]), sender)

@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 N_OUTS = 2
+ZERO_ADDRESS = "0x" + "00" * 20
+AMOUNT_BITS = 120
 CIRCUIT_OF_N_INS = {2: "transfer_2x2", 16: "transfer_16x2"}
 
 
@@ -126,18 +128,19 @@ relay_t = sa.Table(
 
 
 def ext_to_json(ext: Sequence[Any]) -> dict[str, Any]:
-    recipient, relayer, fee, outputs = ext
+    recipient, relayer, fee, outputs, depositor = ext
     return {
         "recipient": recipient,
         "relayer": relayer,
         "fee": int(fee),
         "encrypted_outputs": [bytes(o).hex() for o in outputs],
+        "depositor": depositor,
     }
 
 
 def ext_from_json(obj: Mapping[str, Any]) -> tuple:
     outs = [bytes.fromhex(o) for o in obj["encrypted_outputs"]]
-    return (obj["recipient"], obj["relayer"], int(obj["fee"]), outs)
+    return (obj["recipient"], obj["relayer"], int(obj["fee"]), outs, obj.get("depositor", ZERO_ADDRESS))
 
 
 def proof_struct(proof_json: Mapping[str, Any], public_signals: Sequence[Any]) -> tuple:
@@ -336,19 +339,23 @@ class BatchRelayer:
         from transfer.extdata import ExtData
 
         proof, ext = tuple(proof), tuple(ext)
-        if len(proof) != 8 or len(ext) != 4:
-            raise RelayError("expected a Proof struct of 8 fields and an ExtData of 4")
+        if len(proof) != 8 or len(ext) != 5:
+            raise RelayError("expected a Proof struct of 8 fields and an ExtData of 5")
         n_ins = len(proof[6])
         circuit = CIRCUIT_OF_N_INS.get(n_ins)
         if circuit is None or circuit not in self.vkeys or len(proof[7]) != N_OUTS:
             raise RelayError(f"unsupported shape {n_ins}x{len(proof[7])}; this relayer batches {sorted(self.vkeys)}")
-        recipient, relayer, fee, outputs = ext
+        recipient, relayer, fee, outputs, depositor = ext
+        if 0 < int(proof[4]) < 1 << AMOUNT_BITS or int(depositor, 16) != 0:
+            # The pool pulls a deposit from its depositor, who must send it: never the relayer's to pay.
+            raise RelayError("refusing a deposit: its depositor sends it from its own account")
         if Web3.to_checksum_address(relayer) != self.address:
             raise RelayError(f"the transfer pays its fee to {relayer}, not to this relayer {self.address}")
         if int(fee) < self.min_fee:
             raise RelayError(f"fee {fee} is below this relayer's minimum {self.min_fee}")
         want = ExtData(
-            recipient, relayer, int(fee), tuple(bytes(o) for o in outputs), self.pool.chain_id, self.pool.address
+            recipient, relayer, int(fee), tuple(bytes(o) for o in outputs), self.pool.chain_id, self.pool.address,
+            depositor,
         ).hash()
         if int(proof[5]) != want:
             raise RelayError("extDataHash does not match the external data (another recipient, fee or pool?)")
@@ -358,7 +365,7 @@ class BatchRelayer:
             circuit=circuit,
             state=RelayState.WAITING,
             proof=_jsonable(proof),
-            ext=(recipient, relayer, int(fee), [bytes(o) for o in outputs]),
+            ext=(recipient, relayer, int(fee), [bytes(o) for o in outputs], depositor),
             created_at=now,
             updated_at=now,
             job_id=job_id,

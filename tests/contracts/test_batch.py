@@ -38,15 +38,16 @@ def hasher(w3):
     return deploy(w3, _artifact("PoseidonT3"))
 
 
-def _check_against_python(w3, tree, py: MerkleTree, sizes: list[int], start: int) -> int:
-    """Insert batches of the given sizes (and a single pair after each), comparing every root."""
+def _check_against_python(w3, tree, py: MerkleTree, sizes: list[int], start: int, first: int = 0) -> int:
+    """Insert batches of the given sizes into the current tree (twin `py`, whose leaf 0 is at global
+    position `first`), comparing every position and root."""
     leaf = start
     for size in sizes:
         leaves = list(range(leaf, leaf + size))
         leaf += size
         idx = tree.functions.insertBatch(leaves).call({"gas": 12_000_000})
         send(w3, tree.functions.insertBatch(leaves))
-        assert idx == len(py)
+        assert idx == first + len(py)
         py.extend(leaves)
         assert tree.functions.getLastRoot().call() == py.root, f"root differs after a batch of {size}"
         assert tree.functions.nextIndex().call() == len(py)
@@ -55,7 +56,9 @@ def _check_against_python(w3, tree, py: MerkleTree, sizes: list[int], start: int
 
 def test_batch_insert_matches_python(w3, hasher):
     """Batches of 2N leaves give the root of inserting them one by one (transfer.merkle's twin), at
-    aligned and unaligned positions, and leave filledSubtrees right for the single insert after."""
+    aligned and unaligned positions, and leave filledSubtrees right for the single insert after. A
+    batch that does not fit fills the tree and goes on in a new one (positions stay consecutive,
+    the full tree's last root stays known, NewTree names it)."""
     tree = deploy(w3, _artifact("MerkleTreeHarness"), 4, hasher.address)
     py = MerkleTree(4)
     leaf = _check_against_python(w3, tree, py, [4, 2, 6], 1)
@@ -64,9 +67,20 @@ def test_batch_insert_matches_python(w3, hasher):
     assert tree.functions.getLastRoot().call() == py.root
     expect_revert(tree.functions.insertBatch([1, 2, 3]), "BadBatchSize(uint256)")
     expect_revert(tree.functions.insertBatch([]), "BadBatchSize(uint256)")
-    expect_revert(tree.functions.insertBatch(list(range(100, 102 + 16 - len(py)))), "TreeFull(uint32,uint32)")
-    _check_against_python(w3, tree, py, [16 - len(py)], 500)  # fills it exactly
-    expect_revert(tree.functions.insertBatch([1, 2]), "TreeFull(uint32,uint32)")
+    assert len(py) == 14
+    crossing = list(range(100, 108))  # 2 fill tree 0, 6 open tree 1
+    assert tree.functions.insertBatch(crossing).call({"gas": 12_000_000}) == 14
+    receipt = send(w3, tree.functions.insertBatch(crossing))
+    py.extend(crossing[:2])
+    full_root = py.root
+    events = tree.events.NewTree().process_receipt(receipt)
+    assert [(e.args.tree, e.args.previousFinalRoot) for e in events] == [(1, full_root)]
+    py1 = MerkleTree(4, crossing[2:])
+    assert tree.functions.getLastRoot().call() == py1.root
+    assert (tree.functions.currentTree().call(), tree.functions.nextIndex().call()) == (1, 6)
+    assert tree.functions.isKnownRoot(full_root).call()
+    _check_against_python(w3, tree, py1, [10], 200, first=16)  # fills tree 1 exactly
+    assert tree.functions.insertBatch([1, 2]).call() == 32  # tree 2, position 0
 
 
 @anvil_only
@@ -226,7 +240,8 @@ def batch_pool(w3, hasher, proof_2x2):
     from test_pool import SHAPE, ZERO, Wallet
 
     token = deploy(w3, _artifact("TestToken"))
-    verifier = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    src = solidity_verifier(proof_2x2["vkey"], levels=SHAPE.levels)
+    verifier = deploy(w3, compile_source(src)["Groth16Verifier"])
     pool = deploy(
         w3, _artifact("ShieldedPool"), SHAPE.levels, hasher.address, token.address, verifier.address, ZERO, 10**6
     )
@@ -242,9 +257,10 @@ def deposits(batch_pool):
     """Four real deposit proofs against the empty tree's root: Alice deposits 10, 20, 30, 40."""
     from transfer.notes import Note
 
-    wallet = batch_pool["wallet"]
+    wallet, depositor = batch_pool["wallet"], batch_pool["depositor"]
     notes = [Note(10 * (k + 1), wallet.alice.address, 7000 + k, 1) for k in range(4)]
-    return notes, [wallet.prove(wallet.alice, [], [note], note.amount, wallet.ext()) for note in notes]
+    ext = wallet.ext(depositor=depositor)
+    return notes, [wallet.prove(wallet.alice, [], [note], note.amount, ext) for note in notes]
 
 
 def _tx(batch: list) -> tuple[list, list]:
@@ -284,7 +300,7 @@ def test_batch_settles_and_refuses_bad_members(w3, batch_pool, deposits):
         **{"from": depositor},
     )
     bad_ext = list(exts)
-    bad_ext[1] = (bad_ext[1][0], bad_ext[1][1], bad_ext[1][2], [b"other", b"ciphertext 1"])
+    bad_ext[1] = (bad_ext[1][0], bad_ext[1][1], bad_ext[1][2], [b"other", b"ciphertext 1"], bad_ext[1][4])
     expect_revert(
         pool.functions.transactBatch(proofs, bad_ext), "BadExtDataHash(uint256,uint256)", **{"from": depositor}
     )
@@ -315,7 +331,7 @@ def test_batch_reverts_on_any_bad_member(w3, batch_pool, proof_2x2):
     pool, wallet, depositor = batch_pool["pool"], batch_pool["wallet"], batch_pool["depositor"]
     alice, bob = wallet.alice, wallet.bob
     notes = [Note(5 + k, alice.address, 8000 + k, 1) for k in range(3)]
-    batch = [wallet.prove(alice, [], [note], note.amount, wallet.ext()) for note in notes]
+    batch = [wallet.prove(alice, [], [note], note.amount, wallet.ext(depositor=depositor)) for note in notes]
     proofs, exts = _tx(batch)
     words = [_proof_words(p) for p in proofs]
     for pos in range(3):

@@ -3,8 +3,9 @@
 One batch of seven hand-offs: three good transfers settle in one transactBatch, while a forged
 proof handed off before a good transfer whose nullifier it carries (dropped by the batch check,
 and it does not push the good one out as a double spend), a second spend of a note another member spends (dropped before
-the batch), a deposit over the pool's limit (valid proof, reverts alone on chain: dropped after the
-simulation) and a proof against a root the pool never had (stale) do not sink them. Fates are read
+the batch), a withdrawal to the zero address (valid proof, reverts alone on chain: dropped after the
+simulation) and a proof against a root the pool never had (stale); a deposit is refused at
+hand-off (the relayer would pay for it) do not sink them. Fates are read
 over REST, as a stream of JSON lines, and from signed webhooks to a local receiver.
 """
 
@@ -66,7 +67,8 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
     hook_url, secret, got = receiver
     hasher = deploy(w3, _artifact("PoseidonT3"))
     token = deploy(w3, _artifact("TestToken"))
-    verifier = deploy(w3, compile_source(solidity_verifier(proof_2x2["vkey"]))["Groth16Verifier"])
+    src = solidity_verifier(proof_2x2["vkey"], levels=SHAPE.levels)
+    verifier = deploy(w3, compile_source(src)["Groth16Verifier"])
     pool = deploy(
         w3, _artifact("ShieldedPool"), SHAPE.levels, hasher.address, token.address, verifier.address, ZERO, 1000
     )
@@ -77,14 +79,14 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
         send(w3, token.functions.mint(who, 10_000))
         send(w3, token.functions.approve(pool.address, 2**256 - 1), sender=who)
 
-    # Three notes of Alice's, deposited in one batch by the depositor itself.
-    notes = [Note(100 + k, alice.address, 9100 + k, 1) for k in range(3)]
-    deposits = [wallet.prove(alice, [], [n], n.amount, wallet.ext()) for n in notes]
+    # Four notes of Alice's, deposited in one batch by the depositor itself.
+    notes = [Note(100 + k, alice.address, 9100 + k, 1) for k in range(4)]
+    deposits = [wallet.prove(alice, [], [n], n.amount, wallet.ext(depositor=depositor)) for n in notes]
     send(w3, pool.functions.transactBatch([p for p, _ in deposits], [e for _, e in deposits]), sender=depositor)
     idx = [wallet.record(p)[0] for p, _ in deposits]
 
-    def ext(fee: int = 1):
-        return wallet.ext(relayer=relayer_account, fee=fee)
+    def ext(fee: int = 1, recipient: str = ZERO):
+        return wallet.ext(relayer=relayer_account, fee=fee, recipient=recipient)
 
     def spend(k: int, to, amount: int):
         spent = [InputNote(notes[k], wallet.tree.path(idx[k]))]
@@ -98,12 +100,18 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
     double = spend(0, alice, 5)  # the note good[0] spends
     forged_p, forged_e = spend(1, alice, 7)
     forged_p = (forged_p[0], forged_p[1], [good[1][0][2][0], good[1][0][2][1]], *forged_p[3:])  # another proof's C
-    too_big = wallet.prove(alice, [], [Note(1001, alice.address, 77, 1)], 1001, ext(fee=0))
-    elsewhere = MerkleTree(SHAPE.levels, [12345, 678])  # a root the pool never had
-    saved = wallet.tree
-    wallet.tree = elsewhere
-    stale = wallet.prove(alice, [], [Note(3, alice.address, 78, 1)], 3, ext(fee=0))
+    # A valid withdrawal to the zero address: passes every check but the pool's (reverts alone).
+    spent = [InputNote(notes[3], wallet.tree.path(idx[3]))]
+    nowhere = wallet.prove(alice, spent, [Note(3, alice.address, 79, 1)], -(notes[3].amount - 4), ext())
+    # A transfer proved against a root the pool never had (its note is in another tree): stale.
+    lost = Note(9, alice.address, 1, 1)
+    elsewhere = MerkleTree(SHAPE.levels, [lost.commitment, 678])
+    saved, wallet.tree = wallet.tree, elsewhere
+    stale = wallet.prove(alice, [InputNote(lost, elsewhere.path(0))], [Note(8, bob.address, 2, 1)], 0, ext())
     wallet.tree = saved
+    deposit = wallet.prove(
+        alice, [], [Note(5, alice.address, 80, 1)], 5, wallet.ext(depositor=relayer_account, relayer=relayer_account)
+    )
 
     client_pool = PoolClient(w3, pool.address)
     store = RelayStore(f"sqlite:///{tmp_path / 'relay.db'}")
@@ -125,7 +133,7 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
             ("double", double),
             ("forged", (forged_p, forged_e)),
             ("good1", good[1]),
-            ("too_big", too_big),
+            ("nowhere", nowhere),
             ("stale", stale),
             ("good2", good[2]),
         ]
@@ -143,6 +151,13 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
             ids[name] = r.json()["id"]
         bad_fee = api.post("/v1/relay/transfers", json={**body, "ext": {**ext_to_json(e), "fee": 2}})
         assert bad_fee.status_code == 400 and "extDataHash" in bad_fee.json()["error"]
+        words = [deposit[0][0][0], deposit[0][0][1], *deposit[0][1][0], *deposit[0][1][1], *deposit[0][2]]
+        signals = [str(x) for x in (deposit[0][3], deposit[0][4], 0, deposit[0][5], *deposit[0][6], *deposit[0][7])]
+        refused = api.post(
+            "/v1/relay/transfers",
+            json={"proof": proof_from_evm_words(words), "public_signals": signals, "ext": ext_to_json(deposit[1])},
+        )
+        assert refused.status_code == 400 and "deposit" in refused.json()["error"]  # never the relayer's to pay
         assert api.get("/v1/relay/transfers/rly_nope").status_code == 404
 
         stream: list = []
@@ -160,7 +175,7 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
 
         assert outcome is not None and outcome.tx is not None
         assert sorted(outcome.settled) == sorted(ids[k] for k in ("good0", "good1", "good2"))
-        assert sorted(outcome.dropped) == sorted(ids[k] for k in ("double", "forged", "too_big"))
+        assert sorted(outcome.dropped) == sorted(ids[k] for k in ("double", "forged", "nowhere"))
         assert outcome.stale == [ids["stale"]]
         fates = {k: api.get(f"/v1/relay/transfers/{v}").json() for k, v in ids.items()}
         assert {k: f["state"] for k, f in fates.items()} == {
@@ -169,19 +184,19 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
             "good2": "settled",
             "double": "dropped",
             "forged": "dropped",
-            "too_big": "dropped",
+            "nowhere": "dropped",
             "stale": "stale",
         }
         assert "also spent by" in fates["double"]["reason"]
         assert "invalid proof" in fates["forged"]["reason"]
-        assert "DepositTooLarge" in fates["too_big"]["reason"]
+        assert "ZeroAddress" in fates["nowhere"]["reason"]
         assert fates["good0"]["tx"] == fates["good2"]["tx"] and fates["good0"]["batch_size"] == 3
         assert [s["state"] for s in stream] == ["waiting", "submitted", "settled"]
 
         for p, _ in good:  # the chain holds exactly the three good transfers, in hand-off order
             wallet.record(p)
         assert pool.functions.getLastRoot().call() == wallet.tree.root
-        assert [fates[k]["first_leaf"] for k in ("good0", "good1", "good2")] == [6, 8, 10]
+        assert [fates[k]["first_leaf"] for k in ("good0", "good1", "good2")] == [8, 10, 12]
         assert token.functions.balanceOf(relayer_account).call() == 10_000 + 3
         assert relayer.status(ids["good0"]).state is RelayState.SETTLED
         hooks.close()
