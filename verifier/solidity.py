@@ -25,9 +25,16 @@ the public inputs folded first (sum_i z_i vk_x_i = (sum z_i) IC_0 + sum_j (sum_i
 nPublic + 1 scalar multiplications for the whole batch, plus two per proof for z_i A_i and z_i C_i).
 The weights z_i = k1 + lambda k2 (64-bit halves of keccak256(seed, i), seed = keccak256 of the key's
 tag, n and every proof coordinate and public input of the batch) are fixed only once the whole batch
-is: a false proof passes with probability about 2^-128 per attempt. The full soundness argument is in
-the template's header comment, so it travels with every generated contract; `batch_weights` is its
-Python twin and `batch_verify_evm` checks a batch off chain exactly as the contract will.
+is. Soundness: with E_i in F_r the discrete log (in the prime-order group G_T) of proof i's Groth16
+equation, the batch check is sum_i z_i E_i = 0; if some E_k != 0, then for any other weights exactly
+one z_k passes, and z_k is one of 2^128 - 1 values fixed by keccak256 of everything the prover chose,
+so each attempt passes with probability about 2^-128 (random-oracle model), and errors that cancel
+under one set of weights do not under the weights of the changed batch. This needs every E_i
+defined: canonical encodings (checked, so the hash covers exactly what is verified), G1 points on
+the curve (cofactor 1) and B in G2 (the pairing precompile refuses other points; we revert). The
+full argument is in the template's header comment, so it travels with every generated contract;
+`batch_weights` is its Python twin and `batch_verify_evm` checks a batch off chain exactly as the
+contract will.
 
 `soliditycalldata(public, proof)` prints what `snarkjs zkey export soliditycalldata` prints.
 The EVM wants G2 coordinates as (c1, c0) (EIP-197); that swap lives only in `g2_to_evm`.
