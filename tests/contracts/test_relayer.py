@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from evm_chain import anvil_only, deploy, send
 
 from contracts.build import compile_source
+from service.model import JobState
 from service.relayer import BatchRelayer, RelayState, RelayStore, ext_to_json
+from service.store import JobStore
 from service.webhooks import WebhookDispatcher, WebhookVerifier
 from transfer.inputs import InputNote
 from transfer.merkle import MerkleTree
@@ -114,7 +117,32 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
     )
 
     client_pool = PoolClient(w3, pool.address)
-    store = RelayStore(f"sqlite:///{tmp_path / 'relay.db'}")
+    # The farm's job store, with good[2]'s proof recorded as a worker records a succeeded job; the
+    # relayer keeps its own table in the same database and reads that proof by job id.
+    jobs = JobStore(f"sqlite:///{tmp_path / 'farm.db'}")
+    jobs.create_job(
+        job_id="job_relay",
+        circuit="transfer_2x2",
+        key_id="anonymous",
+        idempotency_key=None,
+        request_mac="0" * 64,
+        deadline=time.time() + 60,
+        sealed="x",
+        webhook_url=None,
+    )
+    attempt = jobs.claim("job_relay", "worker-test", 60)
+    p2, e2 = good[2]
+    w2 = [p2[0][0], p2[0][1], p2[1][0][0], p2[1][0][1], p2[1][1][0], p2[1][1][1], p2[2][0], p2[2][1]]
+    assert jobs.transition(
+        "job_relay",
+        JobState.SUCCEEDED,
+        expect=[JobState.PROVING],
+        attempts=attempt,
+        owner="worker-test",
+        proof=json.dumps(proof_from_evm_words(w2)),
+        public_signals=json.dumps([str(x) for x in (p2[3], p2[4], e2[2], p2[5], *p2[6], *p2[7])]),
+    )
+    store = RelayStore(jobs.engine)
     with WebhookDispatcher(lambda *_: None, deliver_kwargs={"allow_private": True, "max_attempts": 3}) as hooks:
         relayer = BatchRelayer(
             client_pool,
@@ -123,6 +151,7 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
             store=store,
             max_batch=8,
             max_wait_s=3600,
+            job_store=jobs,
             webhooks=hooks,
             webhook_secret=secret,
         )
@@ -146,9 +175,17 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
                 "ext": ext_to_json(e),
                 "webhook_url": hook_url,
             }
+            if name == "good2":  # by farm job id
+                body = {"job_id": "job_relay", "ext": ext_to_json(e), "webhook_url": hook_url}
             r = api.post("/v1/relay/transfers", json=body)
             assert r.status_code == 202, r.text
             ids[name] = r.json()["id"]
+        assert relayer.status(ids["good2"]).job_id == "job_relay"
+        body = {k: v for k, v in body.items() if k != "job_id"}
+        body |= {
+            "proof": proof_from_evm_words(w2),
+            "public_signals": [str(x) for x in (p2[3], p2[4], 1, p2[5], *p2[6], *p2[7])],
+        }
         bad_fee = api.post("/v1/relay/transfers", json={**body, "ext": {**ext_to_json(e), "fee": 2}})
         assert bad_fee.status_code == 400 and "extDataHash" in bad_fee.json()["error"]
         words = [deposit[0][0][0], deposit[0][0][1], *deposit[0][1][0], *deposit[0][1][1], *deposit[0][2]]
