@@ -5,8 +5,9 @@ proof handed off before a good transfer whose nullifier it carries (dropped by t
 and it does not push the good one out as a double spend), a second spend of a note another member spends (dropped before
 the batch), a withdrawal to the zero address (valid proof, reverts alone on chain: dropped after the
 simulation) and a proof against a root the pool never had (stale); a deposit is refused at
-hand-off (the relayer would pay for it) do not sink them. Fates are read
-over REST, as a stream of JSON lines, and from signed webhooks to a local receiver.
+hand-off (the relayer would pay for it) do not sink them. Transfers are handed
+off over REST and gRPC, one by farm job id; fates are read over REST, as a stream of JSON lines, as a
+gRPC stream, and from signed webhooks to a local receiver.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import grpc
 import pytest
 from evm_chain import anvil_only, deploy, send
 
 from contracts.build import compile_source
 from service.model import JobState
+from service.relay_grpc import add_relay_servicer, hush_pb2, hush_pb2_grpc
 from service.relayer import BatchRelayer, RelayState, RelayStore, ext_to_json
 from service.store import JobStore
 from service.webhooks import WebhookDispatcher, WebhookVerifier
@@ -156,6 +160,12 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
             webhook_secret=secret,
         )
         api = TestClient(relay_app(relayer))
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        add_relay_servicer(relayer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        stub = hush_pb2_grpc.RelayStub(channel)
         ids = {}
         order = [
             ("good0", good[0]),
@@ -175,6 +185,18 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
                 "ext": ext_to_json(e),
                 "webhook_url": hook_url,
             }
+            if name == "good0":  # over gRPC
+                msg = stub.HandOff(
+                    hush_pb2.RelayHandOffRequest(
+                        proof_json=json.dumps(body["proof"]),
+                        public_signals=signals,
+                        ext_json=json.dumps(body["ext"]),
+                        webhook_url=hook_url,
+                    )
+                )
+                assert msg.state == "waiting"
+                ids[name] = msg.id
+                continue
             if name == "good2":  # by farm job id
                 body = {"job_id": "job_relay", "ext": ext_to_json(e), "webhook_url": hook_url}
             r = api.post("/v1/relay/transfers", json=body)
@@ -196,6 +218,19 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
         )
         assert refused.status_code == 400 and "deposit" in refused.json()["error"]  # never the relayer's to pay
         assert api.get("/v1/relay/transfers/rly_nope").status_code == 404
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Get(hush_pb2.RelayGetRequest(id="rly_nope"))
+        assert info.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as info:
+            stub.HandOff(hush_pb2.RelayHandOffRequest(job_id="job_nope", ext_json=json.dumps(ext_to_json(e))))
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        grpc_stream: list = []
+        grpc_watcher = threading.Thread(
+            target=lambda: grpc_stream.extend(
+                m.state for m in stub.Watch(hush_pb2.RelayGetRequest(id=ids["good0"]), timeout=150)
+            )
+        )
+        grpc_watcher.start()
 
         stream: list = []
         watcher = threading.Thread(
@@ -208,6 +243,11 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
         watcher.start()
         outcome = relayer.flush()
         watcher.join(150)
+        grpc_watcher.join(150)
+        assert grpc_stream == ["waiting", "submitted", "settled"]
+        assert stub.Get(hush_pb2.RelayGetRequest(id=ids["good0"])).gas_share > 0
+        channel.close()
+        server.stop(None)
         assert relayer.flush() is None  # nothing left waiting
 
         assert outcome is not None and outcome.tx is not None
