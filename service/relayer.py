@@ -25,7 +25,8 @@ batch is sent, one bad transfer never sinks the others (SECURITY 46):
 
 Each transfer's fate is reported by `status`/`wait`/`watch` (the REST router in
 `service.relay_api` serves them, `watch` as a stream of JSON lines) and, when the transfer named a
-webhook URL, by a signed webhook (`service.webhooks`, event types `relay.transfer.<state>`).
+webhook URL, by a signed webhook (`RelayWebhooks` over `service.webhooks`' signing and delivery;
+event types `relay.transfer.<state>`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "RelayError",
     "RelayState",
     "RelayStore",
+    "RelayWebhooks",
     "RelayedTransfer",
     "StaleRoot",
     "ext_from_json",
@@ -311,8 +313,7 @@ class BatchRelayer:
         max_wait_s: float = 10.0,
         min_fee: int = 0,
         job_store: Any = None,
-        webhooks: Any = None,
-        webhook_secret: bytes = b"",
+        webhooks: RelayWebhooks | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         from web3 import Web3
@@ -322,7 +323,7 @@ class BatchRelayer:
         self.pool, self.store, self.vkeys = pool, store, dict(verifying_keys)
         self.address = Web3.to_checksum_address(account)
         self.max_batch, self.max_wait_s, self.min_fee = max_batch, max_wait_s, min_fee
-        self.job_store, self.webhooks, self.webhook_secret = job_store, webhooks, webhook_secret
+        self.job_store, self.webhooks = job_store, webhooks
         self.clock = clock
         self._cond = threading.Condition()
         self._flush_lock = threading.Lock()
@@ -354,7 +355,12 @@ class BatchRelayer:
         if int(fee) < self.min_fee:
             raise RelayError(f"fee {fee} is below this relayer's minimum {self.min_fee}")
         want = ExtData(
-            recipient, relayer, int(fee), tuple(bytes(o) for o in outputs), self.pool.chain_id, self.pool.address,
+            recipient,
+            relayer,
+            int(fee),
+            tuple(bytes(o) for o in outputs),
+            self.pool.chain_id,
+            self.pool.address,
             depositor,
         ).hash()
         if int(proof[5]) != want:
@@ -435,12 +441,7 @@ class BatchRelayer:
         if state.final:
             log.info("relay %s %s%s", t.id, state.value, f": {fields.get('reason')}" if fields.get("reason") else "")
             if t.webhook_url and self.webhooks is not None:
-                from .webhooks import new_event
-
-                data = self.status(t.id).to_json()
-                self.webhooks.submit(
-                    t.id, t.webhook_url, self.webhook_secret, new_event(f"relay.transfer.{state}", data)
-                )
+                self.webhooks.send(t.webhook_url, f"relay.transfer.{state}", self.status(t.id).to_json())
         with self._cond:
             self._cond.notify_all()
 
@@ -625,6 +626,53 @@ class BatchRelayer:
                 first_leaf=None if first is None else first + 2 * k,
             )
         return BatchOutcome(h, receipt.gasUsed, [t.id for t in batch], dropped, stale)
+
+
+class RelayWebhooks:
+    """Signed fate webhooks (Standard Webhooks, `service.webhooks`: one `attempt` per try, `backoff`
+    between tries) from a background thread, so a slow receiver never holds a batch. In memory: a
+    fate webhook not delivered when the process stops is not retried (the fate stays in the store)."""
+
+    def __init__(
+        self, secret: bytes, *, max_attempts: int = 6, max_delay_s: float = 60.0, allow_private: bool = False
+    ) -> None:
+        import queue
+
+        self.secret, self.max_attempts, self.max_delay_s = bytes(secret), max_attempts, max_delay_s
+        self.allow_private = allow_private
+        self.delivered: list[tuple[str, str]] = []
+        """(event id, url) of each delivered webhook."""
+        self._queue: queue.Queue[tuple[str, str, bytes] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="hush-relay-webhooks", daemon=True)
+        self._thread.start()
+
+    def send(self, url: str, event_type: str, data: Mapping[str, Any]) -> str:
+        from .webhooks import encode_event
+
+        event_id = "msg_" + secrets.token_hex(16)
+        body = encode_event({"type": event_type, "timestamp": int(time.time()), "data": dict(data)})
+        self._queue.put((event_id, url, body))
+        return event_id
+
+    def _run(self) -> None:
+        from .webhooks import attempt, backoff
+
+        while (item := self._queue.get()) is not None:
+            event_id, url, body = item
+            for n in range(1, self.max_attempts + 1):
+                res = attempt(url, self.secret, event_id, body, allow_private=self.allow_private)
+                if res.outcome == "delivered":
+                    self.delivered.append((event_id, url))
+                    break
+                if res.outcome == "give up":
+                    log.warning("relay webhook %s to %s refused: %s", event_id, url, res.error)
+                    break
+                time.sleep(backoff(n, base_s=0.5, max_s=self.max_delay_s, retry_after=res.retry_after))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Deliver what is queued (up to `timeout`), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
 
 
 def _discard() -> Any:

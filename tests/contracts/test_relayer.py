@@ -25,9 +25,9 @@ from evm_chain import anvil_only, deploy, send
 from contracts.build import compile_source
 from service.model import JobState
 from service.relay_grpc import add_relay_servicer, hush_pb2, hush_pb2_grpc
-from service.relayer import BatchRelayer, RelayState, RelayStore, ext_to_json
+from service.relayer import BatchRelayer, RelayState, RelayStore, RelayWebhooks, ext_to_json
 from service.store import JobStore
-from service.webhooks import WebhookDispatcher, WebhookVerifier
+from service.webhooks import WebhookReceiver, secret_string
 from transfer.inputs import InputNote
 from transfer.merkle import MerkleTree
 from transfer.notes import Note
@@ -38,11 +38,11 @@ pytestmark = [pytest.mark.interop, pytest.mark.circuits]
 
 class _Receiver(BaseHTTPRequestHandler):
     got: list = []
-    verifier: WebhookVerifier | None = None
+    verifier: WebhookReceiver | None = None
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        event = type(self).verifier.verify(dict(self.headers), body)
+        _, event = type(self).verifier.verify(dict(self.headers), body)
         type(self).got.append(event)
         self.send_response(204)
         self.end_headers()
@@ -54,7 +54,7 @@ class _Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver():
     secret = b"relay webhook test secret"
-    _Receiver.got, _Receiver.verifier = [], WebhookVerifier(secret)
+    _Receiver.got, _Receiver.verifier = [], WebhookReceiver(secret_string(secret))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -147,7 +147,8 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
         public_signals=json.dumps([str(x) for x in (p2[3], p2[4], e2[2], p2[5], *p2[6], *p2[7])]),
     )
     store = RelayStore(jobs.engine)
-    with WebhookDispatcher(lambda *_: None, deliver_kwargs={"allow_private": True, "max_attempts": 3}) as hooks:
+    hooks = RelayWebhooks(secret, max_attempts=3, allow_private=True)
+    try:
         relayer = BatchRelayer(
             client_pool,
             relayer_account,
@@ -157,7 +158,6 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
             max_wait_s=3600,
             job_store=jobs,
             webhooks=hooks,
-            webhook_secret=secret,
         )
         api = TestClient(relay_app(relayer))
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
@@ -276,7 +276,8 @@ def test_relayer_drops_bad_transfers_and_settles_the_rest(w3, proof_2x2, tmp_pat
         assert [fates[k]["first_leaf"] for k in ("good0", "good1", "good2")] == [8, 10, 12]
         assert token.functions.balanceOf(relayer_account).call() == 10_000 + 3
         assert relayer.status(ids["good0"]).state is RelayState.SETTLED
-        hooks.close()
+    finally:
+        hooks.close()  # delivers what is queued
     assert sorted((e["data"]["id"], e["type"]) for e in got) == sorted(
         (ids[k], f"relay.transfer.{fates[k]['state']}") for k in ids
     )
