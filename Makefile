@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve farm-services example demo demo-compliance grpc test test-fast circuits contracts contracts-check bench bench-farm bench-wallet lint vectors clean
+.PHONY: help venv node serve farm-services example demo demo-compliance demo-batch grpc test test-fast circuits contracts contracts-check bench bench-farm bench-wallet lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ demo: $(VENV_STAMP) $(NODE_STAMP) circuits ## a private payment on anvil with fa
 
 demo-compliance: $(VENV_STAMP) $(NODE_STAMP) circuits ## compliant payment on anvil with farm proofs: registry, caps, K, auditor
 	$(PY) -m wallet.compliance_demo --start-farm
+
+demo-batch: $(VENV_STAMP) $(NODE_STAMP) circuits contracts ## 16 wallets' transfers settled in one transactBatch by the batching relayer
+	$(PY) -m wallet.demo_batch
 
 grpc: $(VENV_STAMP) ## regenerate the gRPC code from service/proto/hush.proto (also done at install)
 	$(PY) -m service.grpc_gen

@@ -12,6 +12,11 @@ development keys, snarkjs 0.7.6's verifiers for the same keys and a ShieldedPool
     transfer           2x2 transact, one real input, publicAmount 0
     withdraw           2x2 transact, one real input, publicAmount < 0, relayer fee
     transact_16x2      16x2 transact: a deposit (16 dummy inputs) and a withdrawal spending 2 notes
+    batch.<N>          transactBatch of N private 2x2 transfers (one real input each, publicAmount 0,
+                       like `transfer`), N = 1, 2, 4, 8, 16, 32: gasUsed, per_transfer, and the
+                       share of one `transact` transfer; verifyBatch alone for the same N
+    batch_mixed        transactBatch of 15 2x2 transfers and one 16x2 withdrawal (two verifyBatch
+                       calls, one tree insert)
 
 Every figure is a whole transaction: 21000 intrinsic gas and calldata included. Pool figures
 depend a little on state (the first write of a storage slot costs 20000 instead of 2900): each
@@ -40,7 +45,9 @@ GAS = 12_000_000
 ZERO = "0x" + "00" * 20
 TOKEN_ID = 1
 
-__all__ = ["measure", "main"]
+__all__ = ["measure", "main", "BATCH_SIZES"]
+
+BATCH_SIZES = (1, 2, 4, 8, 16, 32)
 
 
 def _free_port() -> int:
@@ -280,6 +287,19 @@ def measure(hardfork: str | None = None) -> dict:
         outs = [Note(10, alice.address, 17, TOKEN_ID)]
         g, _ = transact("transfer_16x2", alice, spent, outs, -20, 2, relayer, recipient, relayer)
         rows["withdraw_16x2"] = {"gasUsed": g, "tx": 6}
+        result["batch"], result["batch_mixed"] = _measure_batches(
+            chain,
+            pool,
+            keys,
+            verifiers,
+            tree,
+            alice,
+            bob,
+            depositor,
+            relayer,
+            recipient,
+            rows["transfer_2x2"]["gasUsed"],
+        )
     finally:
         chain.close()
 
@@ -297,6 +317,118 @@ def measure(hardfork: str | None = None) -> dict:
     return result
 
 
+def _measure_batches(chain, pool, keys, verifiers, tree, alice, bob, depositor, relayer, recipient, single: int):
+    """transactBatch of N private transfers for each N in BATCH_SIZES, and one mixed 2x2/16x2 batch.
+
+    The notes they spend are deposited first, 32 per transactBatch (those batches are recorded
+    too); every transfer proof of every N is then made against the root after the deposits (a root
+    stays known for 100 inserts), checked by the Python twin of verifyBatch before it is sent."""
+    from transfer.constants import SHAPES
+    from transfer.extdata import ExtData
+    from transfer.inputs import InputNote, build_transfer_inputs, public_signals
+    from transfer.notes import Note
+    from verifier.solidity import batch_verify_evm, proof_to_evm, proof_to_evm_words
+
+    w3 = chain.w3
+
+    def prove(circuit, spender, spent, outputs, public_amount, fee=0, recipient_=ZERO, relayer_=ZERO):
+        shape = SHAPES[circuit]
+        depositor_ = depositor if public_amount > 0 else ZERO
+        ext = ExtData(
+            recipient_, relayer_, fee, (b"\x01" * 120, b"\x02" * 120), w3.eth.chain_id, pool.address, depositor_
+        )
+        inputs = build_transfer_inputs(
+            shape=shape,
+            root=tree.root,
+            inputs=spent,
+            outputs=outputs,
+            public_amount=public_amount,
+            ext_data=ext,
+            authorizing_key=spender.proof_authorizing_key(),
+            signer=spender.spending_key.sign,
+        )
+        k = keys[circuit]
+        res = k.prover.prove(k.wc.calculate_limbs(inputs))
+        sig = public_signals(inputs, shape)
+        if res.public_signals != sig:
+            raise RuntimeError("prover's public signals differ from the inputs builder's")
+        js = res.proof.to_json()
+        a, b, c = proof_to_evm(js)
+        n = shape.n_ins
+        proof = (list(a), [list(b[0]), list(b[1])], list(c), sig[0], sig[1], sig[3], sig[4 : 4 + n], sig[4 + n :])
+        return proof, ext.as_tuple(), ([str(x) for x in sig], js)
+
+    def settle(batch, sender) -> int:
+        gas = chain.send(pool.functions.transactBatch([p for p, _, _ in batch], [e for _, e, _ in batch]), sender)
+        idx = [[tree.insert(cm) for cm in p[7]] for p, _, _ in batch]
+        if pool.functions.getLastRoot().call() != tree.root:
+            raise RuntimeError("pool root differs from the Python tree twin after a batch")
+        return gas, idx
+
+    need = sum(BATCH_SIZES) + 15 + 2
+    notes = [Note(1000 + k, alice.address, 50_000 + k, TOKEN_ID) for k in range(need)]
+    deposits: dict[str, Any] = {}
+    placed: list[int] = []
+    for start in range(0, need, 32):
+        chunk = notes[start : start + 32]
+        batch = [prove("transfer_2x2", alice, [], [note], note.amount) for note in chunk]
+        gas, idx = settle(batch, depositor)
+        deposits[str(len(chunk))] = {"gasUsed": gas, "per_deposit": gas // len(chunk)}
+        placed += [pair[0] for pair in idx]
+    spendable = iter(zip(notes, placed, strict=True))
+
+    def transfer_2x2():
+        note, index = next(spendable)
+        spent = [InputNote(note, tree.path(index))]
+        outs = [
+            Note(note.amount - 7, bob.address, note.blinding + 1, TOKEN_ID),
+            Note(7, alice.address, note.blinding + 2, TOKEN_ID),
+        ]
+        return prove("transfer_2x2", alice, spent, outs, 0)
+
+    vkey = keys["transfer_2x2"].vkey
+    plans = {n: [transfer_2x2() for _ in range(n)] for n in BATCH_SIZES}
+    mixed = [transfer_2x2() for _ in range(15)]
+    two = [next(spendable) for _ in range(2)]
+    spent16 = [InputNote(note, tree.path(index)) for note, index in two]
+    total = sum(note.amount for note, _ in two)
+    mixed.append(
+        prove(
+            "transfer_16x2",
+            alice,
+            spent16,
+            [Note(10, alice.address, 99, TOKEN_ID)],
+            -(total - 12),
+            2,
+            recipient,
+            relayer,
+        )
+    )
+    out: dict[str, Any] = {"deposit_batches": deposits}
+    for n, batch in plans.items():
+        batch_verify_evm(vkey, [item for _, _, item in batch])
+        ver = verifiers["transfer_2x2"]
+        words = [proof_to_evm_words(js) for _, _, (_, js) in batch]
+        inputs = [[int(x) for x in pub] for _, _, (pub, _) in batch]
+        verify_gas = chain.send(ver.functions.verifyBatch(words, inputs))
+        gas, _ = settle(batch, relayer)
+        out[str(n)] = {
+            "gasUsed": gas,
+            "per_transfer": gas // n,
+            "share_of_single_transact": round(gas / n / single, 4),
+            "verifyBatch_gasUsed": verify_gas,
+            "verifyBatch_per_proof": verify_gas // n,
+        }
+    batch_verify_evm(keys["transfer_16x2"].vkey, [mixed[-1][2]])
+    gas, _ = settle(mixed, relayer)
+    out_mixed = {
+        "gasUsed": gas,
+        "transfers": "15 x transfer_2x2 + 1 x transfer_16x2 withdrawal with fee",
+        "per_transfer": gas // 16,
+    }
+    return out, out_mixed
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.gas", description=__doc__.splitlines()[0])
     ap.add_argument("--hardfork", default=None, help="anvil --hardfork (default: anvil's own default)")
@@ -311,6 +443,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"verifyProof {name:12}{row['hush']:>10}{row['snarkjs_0.7.6']:>10}")
     for name, row in result["pool"].items():
         print(f"{name:24}{row['gasUsed']:>10}")
+    single = result["pool"]["transfer_2x2"]["gasUsed"]
+    print(f"{'transactBatch N':24}{'gasUsed':>10}{'per transfer':>14}{'of single':>11}{'verify/proof':>14}")
+    for n in BATCH_SIZES:
+        row = result["batch"][str(n)]
+        print(
+            f"{n:<24}{row['gasUsed']:>10}{row['per_transfer']:>14}{100 * row['per_transfer'] / single:>10.1f}%"
+            f"{row['verifyBatch_per_proof']:>14}"
+        )
+    mixed = result["batch_mixed"]
+    print(f"{'mixed 15x 2x2 + 1x 16x2':24}{mixed['gasUsed']:>10}{mixed['per_transfer']:>14}")
     print(f"wrote {a.out}")
     return 0
 

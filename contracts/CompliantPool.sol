@@ -87,6 +87,11 @@ contract CompliantPool is ShieldedPool {
         revert PlainTransferRefused();
     }
 
+    /// @notice Refused: a batch of plain transfers would skip every compliance check.
+    function transactBatch(Proof[] calldata, ExtData[] calldata) external pure override {
+        revert PlainTransferRefused();
+    }
+
     function transactCompliant(Proof calldata proof, ExtData calldata extData, Compliance calldata c)
         external
         nonReentrant

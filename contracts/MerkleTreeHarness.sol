@@ -10,4 +10,8 @@ contract MerkleTreeHarness is MerkleTreeWithHistory {
     function insert(uint256 leaf1, uint256 leaf2) external returns (uint256) {
         return _insert(leaf1, leaf2);
     }
+
+    function insertBatch(uint256[] memory leaves) external returns (uint256) {
+        return _insertBatch(leaves);
+    }
 }

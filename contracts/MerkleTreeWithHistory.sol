@@ -36,6 +36,7 @@ contract MerkleTreeWithHistory {
     event NewTree(uint256 indexed tree, uint256 previousFinalRoot);
 
     error HasherMismatch(uint256 expected, uint256 got);
+    error BadBatchSize(uint256 leaves);
 
     constructor(uint32 _levels, IHasher _hasher) {
         require(_levels >= 1 && _levels <= 31, "levels must be in [1, 31]");
@@ -90,6 +91,70 @@ contract MerkleTreeWithHistory {
         knownRoots[node] = true;
         nextIndex = _nextIndex + 2;
         return (uint256(tree) << levels) | _nextIndex;
+    }
+
+    /// @dev Inserts `leaves` (an even, non-zero number of them) as the next positions and returns the
+    /// global position of the first; the i-th leaf is at that position + i. Within a tree the batch
+    /// goes in as one subtree (`_insertSubtree`): the tree gains ONE root however many pairs it
+    /// holds. A batch that does not fit fills the current tree and continues in a new one (the
+    /// positions stay consecutive, and the full tree's last root stays known, as with _insert).
+    /// Overwrites `leaves` (used as scratch).
+    function _insertBatch(uint256[] memory leaves) internal returns (uint256 position) {
+        uint256 count = leaves.length;
+        if (count == 0 || count % 2 != 0) revert BadBatchSize(count);
+        uint256 capacity = uint256(1) << levels;
+        uint256 done = 0;
+        while (done < count) {
+            uint32 tree = currentTree;
+            uint256 index = nextIndex;
+            if (index == capacity) {
+                tree += 1;
+                currentTree = tree;
+                index = 0;
+                emit NewTree(tree, currentRoot);
+            }
+            if (done == 0) position = (uint256(tree) << levels) | index;
+            uint256 take = capacity - index < count - done ? capacity - index : count - done;
+            uint256[] memory part = leaves;
+            if (take != count) {
+                part = new uint256[](take);
+                for (uint256 k = 0; k < take; k++) {
+                    part[k] = leaves[done + k];
+                }
+            }
+            uint256 root = _insertSubtree(part, index);
+            currentRoot = root;
+            knownRoots[root] = true;
+            nextIndex = uint32(index + take);
+            done += take;
+        }
+    }
+
+    /// @dev The root after writing `nodes` (even count, fitting) at leaf index `start` of the current
+    /// tree: each level hashes the batch's own nodes once, plus a left neighbour from filledSubtrees
+    /// and a zero on the right where the batch does not fill a pair, so 2N leaves cost about
+    /// 2N + levels - log2(2N) hashes instead of N * levels; filledSubtrees ends as _insert would
+    /// leave it after the same pairs one by one. Overwrites `nodes`.
+    function _insertSubtree(uint256[] memory nodes, uint256 start) internal returns (uint256) {
+        uint256 count = nodes.length;
+        for (uint32 i = 0; i < levels; i++) {
+            uint256 pad = start % 2; // 1: the first node is a right child; its left is filledSubtrees[i]
+            uint256 leftNeighbour = pad == 1 ? filledSubtrees[i] : 0; // read before it is replaced
+            // filledSubtrees[i] is the left (even) node of the pair holding the last node written at
+            // this level, as _insert leaves it; level 0 pairs are always whole, so it is never read.
+            uint256 lastEven = (start + count - 1) & ~uint256(1);
+            if (i > 0 && lastEven >= start) filledSubtrees[i] = nodes[lastEven - start];
+            uint256 parents = (count + pad + 1) / 2;
+            for (uint256 k = 0; k < parents; k++) {
+                uint256 left = (k == 0 && pad == 1) ? leftNeighbour : nodes[2 * k - pad];
+                uint256 r = 2 * k + 1 - pad;
+                uint256 right = r < count ? nodes[r] : MerkleZeros.zeros(i);
+                nodes[k] = hashLeftRight(left, right);
+            }
+            start >>= 1;
+            count = parents;
+        }
+        return nodes[0];
     }
 
     /// @notice Whether `root` is a root some tree of this contract has had. Zero is never known.

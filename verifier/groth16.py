@@ -390,6 +390,21 @@ def _batch_weights(n: int) -> tuple[np.ndarray, np.ndarray]:
     return k1, k2
 
 
+def _given_weights(weights: Sequence[tuple[int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Caller-chosen (k1, k2) pairs as uint64 arrays; each half below 2^64 and not both zero."""
+    weights = list(weights)
+    if len(weights) != n:
+        raise ValueError(f"expected {n} weights, one per item, got {len(weights)}")
+    k1 = np.empty(n, dtype=np.uint64)
+    k2 = np.empty(n, dtype=np.uint64)
+    for i, (u, v) in enumerate(weights):
+        u, v = int(u), int(v)
+        if not (0 <= u < 1 << 64 and 0 <= v < 1 << 64) or u == v == 0:
+            raise ValueError(f"weight {i}: expected (k1, k2) in [0, 2^64)^2, not both zero, got ({u}, {v})")
+        k1[i], k2[i] = u, v
+    return k1, k2
+
+
 def _jacobian(kernel, *arrays: np.ndarray) -> np.ndarray:
     out = np.empty((arrays[0].shape[0], 3, 4), dtype=np.uint64)
     kernel(*arrays, out)
@@ -408,13 +423,16 @@ def batch_verify(
     items: Iterable[tuple[Sequence[int | str], Any]],
     *,
     locate: bool = True,
+    weights: Sequence[tuple[int, int]] | None = None,
 ) -> None:
     """Accept every (public inputs, proof) pair at once, or raise.
 
     Inputs and points are checked per item first (errors name the item: "proof 3 of 64: ...").
-    Then one (n + 3)-pairing product with CSPRNG weights. If it fails and `locate` is set, the items
-    are verified one by one to name the first false proof (n more verifications, only on failure);
-    otherwise InvalidProof names the batch."""
+    Then one (n + 3)-pairing product with CSPRNG weights, or with `weights`, one (k1, k2) pair of
+    64-bit ints per item (z_i = k1 + lambda k2), when the caller derived them itself: the on-chain
+    batch verifier's twin passes the weights it hashes from the batch (`verifier.solidity.batch_weights`).
+    If it fails and `locate` is set, the items are verified one by one to name the first false proof
+    (n more verifications, only on failure); otherwise InvalidProof names the batch."""
     if isinstance(pvk, VerifyingKey):
         pvk = prepare_verifying_key(pvk)
     items = list(items)
@@ -434,7 +452,7 @@ def batch_verify(
             raise type(e)(f"proof {i} of {n}: {e}") from None
     a_pts, b_pts, c_pts = _decode_points(proofs)
 
-    k1, k2 = _batch_weights(n)
+    k1, k2 = _batch_weights(n) if weights is None else _given_weights(weights, n)
     z = [(int(u) + GLV_LAMBDA * int(v)) % R for u, v in zip(k1, k2, strict=True)]
     z_sum = sum(z) % R
     ic_scalars = [z_sum] + [sum(zi * xs[j] for zi, xs in zip(z, xs_all, strict=True)) % R for j in range(pvk.n_public)]

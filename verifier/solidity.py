@@ -15,6 +15,27 @@ template verifier/templates/Groth16Verifier.sol.tmpl. Unlike snarkjs 0.7.6's tem
   check is e(A, B) e(alpha, -beta) e(vk_x, -gamma) e(C, -delta) == 1 and no proof point is
   negated on chain.
 
+With `batch=True` (the default) the same contract also has `verifyBatch(uint[8][] proofs,
+uint[N][] inputs) returns (bool)` and `batchWeights(...)`, from verifier/templates/Groth16Batch.sol.tmpl,
+with the same canonical checks and revert rule: n proofs in ONE pairing call of n + 3 pairs,
+
+    prod_i e(z_i A_i, B_i) e((sum z_i) alpha, -beta) e(sum z_i vk_x_i, -gamma) e(sum z_i C_i, -delta) == 1,
+
+the public inputs folded first (sum_i z_i vk_x_i = (sum z_i) IC_0 + sum_j (sum_i z_i x_ij) IC_j, so
+nPublic + 1 scalar multiplications for the whole batch, plus two per proof for z_i A_i and z_i C_i).
+The weights z_i = k1 + lambda k2 (64-bit halves of keccak256(seed, i), seed = keccak256 of the key's
+tag, n and every proof coordinate and public input of the batch) are fixed only once the whole batch
+is. Soundness: with E_i in F_r the discrete log (in the prime-order group G_T) of proof i's Groth16
+equation, the batch check is sum_i z_i E_i = 0; if some E_k != 0, then for any other weights exactly
+one z_k passes, and z_k is one of 2^128 - 1 values fixed by keccak256 of everything the prover chose,
+so each attempt passes with probability about 2^-128 (random-oracle model), and errors that cancel
+under one set of weights do not under the weights of the changed batch. This needs every E_i
+defined: canonical encodings (checked, so the hash covers exactly what is verified), G1 points on
+the curve (cofactor 1) and B in G2 (the pairing precompile refuses other points; we revert). The
+full argument is in the template's header comment, so it travels with every generated contract;
+`batch_weights` is its Python twin and `batch_verify_evm` checks a batch off chain exactly as the
+contract will.
+
 `soliditycalldata(public, proof)` prints what `snarkjs zkey export soliditycalldata` prints.
 The EVM wants G2 coordinates as (c1, c0) (EIP-197); that swap lives only in `g2_to_evm`.
 """
@@ -30,7 +51,12 @@ from typing import Any
 from bn254.constants import Q
 
 __all__ = [
+    "BATCH_TEMPLATE",
     "TEMPLATE",
+    "batch_verify_evm",
+    "batch_weights",
+    "proof_from_evm_words",
+    "proof_to_evm_words",
     "g2_to_evm",
     "key_hash",
     "proof_to_evm",
@@ -40,6 +66,7 @@ __all__ = [
 ]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "Groth16Verifier.sol.tmpl"
+BATCH_TEMPLATE = Path(__file__).resolve().parent / "templates" / "Groth16Batch.sol.tmpl"
 
 G2Pair = tuple[tuple[int, int], tuple[int, int]]
 
@@ -90,12 +117,53 @@ def _check_vkey(vkey: dict) -> int:
     return n_public
 
 
-def solidity_verifier(vkey: dict, contract_name: str = "Groth16Verifier", *, levels: int | None = None) -> str:
+def _batch_functions(vkey: dict, n_public: int) -> str:
+    from verifier.groth16 import GLV_LAMBDA
+
+    acc: list[str] = []
+    for j in range(1, n_public + 1):
+        acc += [
+            "            {",
+            f"                let s := mload(add(w, {32 * j}))",
+            "                if s {",
+            f"                    mstore(tmp, IC{j}_X)",
+            f"                    mstore(add(tmp, 32), IC{j}_Y)",
+            "                    mstore(add(tmp, 64), s)",
+            "                    if iszero(staticcall(gas(), 7, tmp, 96, tmp, 64)) { revert(0, 0) }",
+            "                    if iszero(staticcall(gas(), 6, acc, 128, acc, 64)) { revert(0, 0) }",
+            "                }",
+            "            }",
+        ]
+    return _fill(
+        BATCH_TEMPLATE.read_text(),
+        {
+            "KEY_HASH": key_hash(vkey),
+            "N_PUBLIC": str(n_public),
+            "INPUT_BYTES": str(32 * n_public),
+            "SCALAR_BYTES": str(32 * (n_public + 1)),
+            "GLV_LAMBDA": str(GLV_LAMBDA),
+            "BATCH_ACCUMULATE": "\n".join(acc),
+        },
+    )
+
+
+def _fill(src: str, subs: dict[str, str]) -> str:
+    for k, v in subs.items():
+        src = src.replace("{{" + k + "}}", v)
+    if "{{" in src:
+        raise AssertionError(f"template placeholder left unfilled near {src[src.index('{{') :][:40]!r}")
+    return src
+
+
+def solidity_verifier(
+    vkey: dict, contract_name: str = "Groth16Verifier", *, levels: int | None = None, batch: bool = True
+) -> str:
     """The Solidity source of a verifier for `vkey` (snarkjs verification_key.json as a dict).
 
     `levels`: the Merkle tree depth of the circuit the key is for (transfer.constants.SHAPES), written
     as the constant LEVELS; ShieldedPool refuses a verifier whose LEVELS is not its own depth (or that
-    has none), so a pool cannot take deposits whose notes no proof could ever spend."""
+    has none), so a pool cannot take deposits whose notes no proof could ever spend. With `batch`
+    (the default), the contract also verifies batches (`verifyBatch`, see the module doc)."""
     n_public = _check_vkey(vkey)
     if not contract_name.isidentifier():
         raise ValueError(f"contract name: expected a Solidity identifier, got {contract_name!r}")
@@ -145,13 +213,9 @@ def solidity_verifier(vkey: dict, contract_name: str = "Groth16Verifier", *, lev
         "IC_CONSTANTS": "\n".join(ic_lines),
         "INPUT_CHECKS": "\n".join(checks),
         "ACCUMULATE": "\n".join(acc),
+        "BATCH_FUNCTIONS": _batch_functions(vkey, n_public) if batch else "",
     }
-    src = TEMPLATE.read_text()
-    for k, v in subs.items():
-        src = src.replace("{{" + k + "}}", v)
-    if "{{" in src:
-        raise AssertionError(f"template placeholder left unfilled near {src[src.index('{{') :][:40]!r}")
-    return src
+    return _fill(TEMPLATE.read_text(), subs)
 
 
 def proof_to_evm(proof: dict) -> tuple[tuple[int, int], G2Pair, tuple[int, int]]:
@@ -180,3 +244,61 @@ def soliditycalldata(public: Sequence[Any], proof: dict) -> str:
         f"[{_p256(c[0])}, {_p256(c[1])}],"
         f"[{','.join(_p256(s) for s in inputs)}]"
     )
+
+
+def proof_to_evm_words(proof: dict) -> list[int]:
+    """A proof as the 8 words verifyBatch takes: A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y."""
+    a, b, c = proof_to_evm(proof)
+    return [a[0], a[1], b[0][0], b[0][1], b[1][0], b[1][1], c[0], c[1]]
+
+
+def proof_from_evm_words(words: Sequence[int]) -> dict:
+    """The inverse of proof_to_evm_words: a snarkjs proof.json object."""
+    ax, ay, bx1, bx0, by1, by0, cx, cy = (int(w) for w in words)
+    return {
+        "pi_a": [str(ax), str(ay), "1"],
+        "pi_b": [[str(bx0), str(bx1)], [str(by0), str(by1)], ["1", "0"]],
+        "pi_c": [str(cx), str(cy), "1"],
+        "protocol": "groth16",
+        "curve": "bn128",
+    }
+
+
+def _keccak(data: bytes) -> bytes:
+    from Crypto.Hash import keccak
+
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def batch_weights(vkey: dict, items: Sequence[tuple[Sequence[Any], dict]]) -> list[tuple[int, int]]:
+    """The (k1, k2) of each weight z_i = k1 + lambda k2 that the generated verifyBatch derives for
+    `items` [(public inputs, proof.json), ...] (Python twin of _batchSeed and _batchWeight)."""
+    n_public = int(vkey["nPublic"])
+    words = [int(key_hash(vkey), 16), len(items)]
+    inputs: list[int] = []
+    for public, proof in items:
+        if len(public) != n_public:
+            raise ValueError(f"expected {n_public} public inputs, got {len(public)}")
+        words += proof_to_evm_words(proof)
+        inputs += [int(x) for x in public]
+    words += inputs
+    if any(not 0 <= w < 1 << 256 for w in words):
+        raise ValueError("a proof coordinate or public input does not fit in a 256-bit word")
+    seed = _keccak(b"".join(w.to_bytes(32, "big") for w in words))
+    out = []
+    mask = (1 << 64) - 1
+    for i in range(len(items)):
+        h = int.from_bytes(_keccak(seed + i.to_bytes(32, "big")), "big")
+        k1, k2 = h & mask, (h >> 64) & mask
+        out.append((k1 or (0 if k2 else 1), k2))
+    return out
+
+
+def batch_verify_evm(vkey: dict, items: Sequence[tuple[Sequence[Any], dict]], *, locate: bool = True) -> None:
+    """Check a batch exactly as the generated verifyBatch will (its hash-derived weights), or raise
+    a `verifier.errors` error naming the first bad item (with `locate`)."""
+    from verifier.groth16 import batch_verify, prepare_verifying_key
+    from verifier.keys import verifying_key_from_json
+
+    pvk = prepare_verifying_key(verifying_key_from_json(vkey))
+    batch_verify(pvk, list(items), locate=locate, weights=batch_weights(vkey, items))

@@ -10,7 +10,9 @@ Each transfer: sync -> coin selection -> output notes sealed to their recipients
 dict with nk and the signature) -> proof from the backend -> the public signals must be the ones
 the wallet computed and the proof must verify under the wallet's own verifying key -> the root
 must still be known to the pool and the nullifiers unspent, else resync and prove again ->
-`transact` (directly or through a relayer) -> sync.
+`transact` (directly or through a relayer) -> sync. A batching relayer (`service.relayer.BatchRelayer`,
+same `address` and `submit` as `wallet.chain.Relayer`) settles the transfer in a `transactBatch` with
+others; if the root expired while it waited, the wallet proves that transfer again.
 
 Token id: the circuit's tokenId of every note is the pool token's address as an integer, so notes of
 one pool cannot be confused with another token's.
@@ -393,7 +395,13 @@ class Wallet:
             if spent:
                 log.warning("a selected note was spent meanwhile (attempt %d): resyncing", attempt)
                 continue
-            tx = submit(proof_args(out.proof, out.public_signals, shape.n_ins), ext.as_tuple())
+            try:
+                tx = submit(proof_args(out.proof, out.public_signals, shape.n_ins), ext.as_tuple())
+            except Exception as e:  # a batching relayer (service.relayer) reports a root that expired while it waited
+                if not getattr(e, "stale_root", False):
+                    raise
+                log.warning("the relayer found root %d stale (attempt %d): resync, re-prove", root, attempt)
+                continue
             amount = abs(public_amount) if kind != "send" else outputs[0][0]
             self.store.add_action(kind, amount, fee, counterparty, tx.tx, tx.block, tx.gas_used, out.seconds)
             self.sync()

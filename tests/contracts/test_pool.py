@@ -372,7 +372,7 @@ def test_owner_limits_deposits_but_cannot_touch_funds(w3, chain, wallet):
         for f in pool.abi
         if f.get("type") == "function" and f.get("stateMutability") != "view" and f.get("stateMutability") != "pure"
     }
-    assert names == {"transact", "setMaximumDepositAmount", "setDepositsPaused", "transferOwnership"}
+    assert names == {"transact", "transactBatch", "setMaximumDepositAmount", "setDepositsPaused", "transferOwnership"}
 
 
 def _yes_verifier(levels: int = SMALL_LEVELS) -> dict:
