@@ -336,7 +336,6 @@ def ptau_verify(path: str | os.PathLike, progress: Progress | None = None) -> Pt
         raise SetupCheckError("contributions", "the file has no contribution: its tau is 1, known to everyone")
     if p.power > p.ceremony_power:
         raise SetupCheckError("header", f"power {p.power} exceeds the ceremony's power {p.ceremony_power}")
-    n = p.n
     prev = _Prev(G1_GEN_AFFINE, G2_GEN_AFFINE, G1_GEN_AFFINE, G1_GEN_AFFINE, G2_GEN_AFFINE,
                  first_challenge_hash(p.ceremony_power))
     infos = []
@@ -372,7 +371,7 @@ def ptau_verify(path: str | os.PathLike, progress: Progress | None = None) -> Pt
             ok = (same_ratio(G1_GEN_AFFINE, last.tau_g1, r1, r2, what) if arr.ndim == 4
                   else same_ratio(r1, r2, G2_GEN_AFFINE, last.tau_g2, what))
             if not ok:
-                raise SetupCheckError(f"{what} powers", "the points are not successive powers of the contribution's tau")
+                raise SetupCheckError(f"{what} powers", "not successive powers of the contribution's tau")
         g += 1
         _report(progress, "powers", g, steps)
     if not (np.array_equal(p.tau_g1[1], last.tau_g1) and np.array_equal(p.tau_g2[1], last.tau_g2)):
