@@ -8,6 +8,7 @@
     hush zkey export verificationkey <circuit.zkey> <verification_key.json>
     hush zkey export solidityverifier <circuit.zkey> <verifier.sol> [--levels N]
     hush zkey export soliditycalldata <public.json> <proof.json>
+    hush zkey new|contribute|beacon|verify ...   and   hush ptau verify, hush ceremony ...   (ceremony_cli)
     hush setup ptau <power> <out.ptau>
     hush setup groth16 <circuit.r1cs> <in.ptau> <out.zkey> [--contributions N]
     hush setup circuit <name>            (build/keys/<name>.zkey for a compiled transfer circuit)
@@ -290,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("public")
     c.add_argument("proof")
     c.set_defaults(func=cmd_zkey_export_soliditycalldata)
+    from .ceremony_cli import add_parsers as add_ceremony_parsers  # ptau verify, ceremony ...
+    from .ceremony_cli import add_zkey_parsers  # zkey new/contribute/beacon/verify
+
+    add_zkey_parsers(z)
+    add_ceremony_parsers(sub)
 
     s = sub.add_parser("setup", help="development trusted setup (NOT for production)")
     s = s.add_subparsers(dest="cmd", required=True)

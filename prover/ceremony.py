@@ -325,8 +325,10 @@ def _same_points(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and np.array_equal(a, b)
 
 
-def check_divided_by_delta(init: np.ndarray, final: np.ndarray, delta_g2: np.ndarray, step: str) -> None:
-    """final = init / delta point by point, by one random linear combination (and a curve check)."""
+def check_divided_by_delta(init: np.ndarray, final: np.ndarray, delta_g2: np.ndarray, step: str, *,
+                           before_g2: np.ndarray | None = None) -> None:
+    """final = init * (delta before / delta) point by point, delta given in G2 (before: the generator
+    unless `before_g2`), by one random linear combination (and a curve check)."""
     if init.shape != final.shape:
         raise SetupCheckError(step, f"expected {init.shape[0]} points, got {final.shape[0]}")
     if not init.shape[0]:
@@ -339,7 +341,7 @@ def check_divided_by_delta(init: np.ndarray, final: np.ndarray, delta_g2: np.nda
     r_init, r_final = _msm_aff(init, r), _msm_aff(final, r)
     if not r_init.any() and not r_final.any():
         return
-    if not same_ratio(r_init, r_final, delta_g2, G2_GEN_AFFINE, step):
+    if not same_ratio(r_init, r_final, delta_g2, G2_GEN_AFFINE if before_g2 is None else before_g2, step):
         raise SetupCheckError(step, "the points are not the initial key's divided by delta")
 
 
