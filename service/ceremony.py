@@ -50,6 +50,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
 log = logging.getLogger("hush.ceremony")
 
 MAX_KEY_GROWTH = 1 << 16
@@ -324,20 +328,18 @@ def check_extends(head_path: Path, new_path: Path):
 # --- HTTP ------------------------------------------------------------------------------------------------
 
 
-def make_app(coord: Coordinator):
-    from fastapi import FastAPI, Header, Request
-    from fastapi.responses import FileResponse, JSONResponse
-    from pydantic import BaseModel, ConfigDict, Field
+class SlotRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
 
-    class SlotRequest(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        name: str = Field(min_length=1, max_length=200)
 
-    class FinishRequest(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        beacon_hash: str = Field(min_length=2, max_length=510, pattern="^[0-9a-fA-F]+$")
-        iterations_exp: int = Field(ge=10, le=63)
+class FinishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    beacon_hash: str = Field(min_length=2, max_length=510, pattern="^[0-9a-fA-F]+$")
+    iterations_exp: int = Field(ge=10, le=63)
 
+
+def make_app(coord: Coordinator) -> FastAPI:
     app = FastAPI(title="Hush phase-2 ceremony", version="1")
 
     @app.exception_handler(CeremonyStateError)
@@ -462,7 +464,8 @@ def _raise_for(r) -> None:
             r.read()
             body = {"error": r.text[:200]}
         step = f" at {body['step']}" if body.get("step") else ""
-        raise CeremonyClientError(f"coordinator refused ({r.status_code}){step}: {body.get('error')}")
+        why = body.get("error") or body.get("detail")
+        raise CeremonyClientError(f"coordinator refused ({r.status_code}){step}: {why}")
 
 
 # --- command line -----------------------------------------------------------------------------------------
