@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve farm-services example demo demo-compliance demo-batch grpc test test-fast circuits contracts contracts-check bench bench-farm bench-wallet lint vectors clean
+.PHONY: help venv node serve farm-services example demo demo-compliance demo-batch grpc test test-fast circuits contracts contracts-check bench bench-farm bench-wallet bench-ceremony lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ bench-farm: $(VENV_STAMP) $(NODE_STAMP) circuits ## load the farm: p50/p95/p99, 
 
 bench-wallet: $(VENV_STAMP) $(NODE_STAMP) circuits contracts ## wall time and peak memory of the wallet commands that do not prove
 	$(PY) -m bench.wallet_cli
+
+bench-ceremony: $(VENV_STAMP) $(NODE_STAMP) circuits ## time a ceremony contribution and a full zkey verify, Hush next to snarkjs
+	$(PY) -m bench.ceremony
 
 lint: $(VENV_STAMP) ## ruff
 	.venv/bin/ruff check .
