@@ -1,7 +1,9 @@
 """Phase-2 ceremony (prover.ceremony) and `hush ptau verify` (prover.setup_verify): every
 contribution checked, files and transcripts shared with snarkjs both ways, and wrong files refused
-with the step that failed. Small circuit (`mix`, domain 2^4, on snarkjs' power-6 ptau from
-conftest's `snarkjs_setup`); the transfer circuit runs in tests/service/test_ceremony_service.py."""
+with the step that failed. Interop tests use the `mix` circuit (domain 2^4) on snarkjs' power-6 ptau
+(conftest's `snarkjs_setup`); the others a hand-written R1CS (test_setup's, domain 2^3) on a
+development ptau, so they need neither node nor circom. The transfer circuit's three-party ceremony
+is in tests/service/test_ceremony_service.py."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from hush.cli import main as hush
 from prover import ceremony as C
 from prover.formats.ptau import read_ptau, write_ptau
 from prover.formats.zkey import read_zkey, write_zkey
+from prover.setup import DevSetupWarning, powers_of_tau
 from prover.setup_verify import SetupCheckError, ptau_verify
 
 
@@ -31,16 +34,31 @@ def _printed_hashes(out: str) -> dict[str, bytes]:
     return found
 
 
+def _dev_ptau(power: int, path: Path) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DevSetupWarning)
+        powers_of_tau(power, path)
+    return path
+
+
 @pytest.fixture(scope="module")
-def hush_chain(snarkjs_setup: SnarkjsSetup, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """new -> alice -> bob -> beacon, all by Hush, on snarkjs' ptau."""
+def local(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A hand-written R1CS, development ptaus, and a Hush chain new -> alice -> bob -> beacon."""
+    from test_setup import _write_small_r1cs
+
     d = tmp_path_factory.mktemp("hush-chain")
-    s = snarkjs_setup
-    C.zkey_new(s.circuit.r1cs, s.ptau_final, d / "k0.zkey")
+    r1cs = d / "small.r1cs"
+    _write_small_r1cs(r1cs)
+    ptau = _dev_ptau(5, d / "p5.ptau")
+    p = read_ptau(ptau)
+    write_ptau(replace(p, lagrange_tau_g1=None, lagrange_tau_g2=None, lagrange_alpha_tau_g1=None,
+                       lagrange_beta_tau_g1=None), d / "p5-unprepared.ptau")
+    C.zkey_new(r1cs, ptau, d / "k0.zkey")
     a = C.zkey_contribute(d / "k0.zkey", d / "k1.zkey", name="alice", entropy="a")
     b = C.zkey_contribute(d / "k1.zkey", d / "k2.zkey", name="bob")
     z = C.zkey_beacon(d / "k2.zkey", d / "k3.zkey", BEACON, 10, name="final beacon")
-    return {"dir": d, "final": d / "k3.zkey", "lines": (a, b, z)}
+    return {"dir": d, "r1cs": r1cs, "ptau": ptau, "unprepared": d / "p5-unprepared.ptau", "final": d / "k3.zkey",
+            "lines": (a, b, z)}
 
 
 # --- Hush <-> snarkjs ----------------------------------------------------------------------------------
@@ -60,13 +78,16 @@ def test_beacon_is_snarkjs_beacon_byte_for_byte(snarkjs_setup: SnarkjsSetup, tmp
 
 
 @pytest.mark.interop
-def test_snarkjs_verifies_a_hush_ceremony(snarkjs_setup: SnarkjsSetup, hush_chain: dict) -> None:
-    out = snarkjs("zkey", "verify", snarkjs_setup.circuit.r1cs, snarkjs_setup.ptau_final, hush_chain["final"])
+def test_snarkjs_verifies_a_hush_ceremony(snarkjs_setup: SnarkjsSetup, tmp_path: Path) -> None:
+    s, d = snarkjs_setup, tmp_path
+    C.zkey_new(s.circuit.r1cs, s.ptau_final, d / "k0.zkey")
+    a = C.zkey_contribute(d / "k0.zkey", d / "k1.zkey", name="alice", entropy="a")
+    b = C.zkey_contribute(d / "k1.zkey", d / "k2.zkey", name="bob")
+    z = C.zkey_beacon(d / "k2.zkey", d / "k3.zkey", BEACON, 10, name="final beacon")
+    out = snarkjs("zkey", "verify", s.circuit.r1cs, s.ptau_final, d / "k3.zkey")
     assert "ZKey Ok!" in out
-    printed = _printed_hashes(out)
-    a, b, z = hush_chain["lines"]
-    assert printed == {"alice": a.hash, "bob": b.hash, "final beacon": z.hash}
-    t = C.zkey_verify(snarkjs_setup.circuit.r1cs, snarkjs_setup.ptau_final, hush_chain["final"])
+    assert _printed_hashes(out) == {"alice": a.hash, "bob": b.hash, "final beacon": z.hash}
+    t = C.zkey_verify(s.circuit.r1cs, s.ptau_final, d / "k3.zkey")
     assert [c.hash for c in t.contributions] == [a.hash, b.hash, z.hash]
     assert [c.index for c in t.contributions] == [1, 2, 3] and t.contributions[2].is_beacon
 
@@ -129,86 +150,80 @@ def _rewrite(src: Path, dst: Path, **changes) -> Path:
     return dst
 
 
-def _verify_step(s: SnarkjsSetup, zkey: Path, ptau: Path | None = None) -> str:
+def _verify_step(local: dict, zkey: Path, ptau: Path | None = None) -> str:
     with pytest.raises(SetupCheckError) as e:
-        C.zkey_verify(s.circuit.r1cs, ptau or s.ptau_final, zkey)
+        C.zkey_verify(local["r1cs"], ptau or local["ptau"], zkey)
     return e.value.step
 
 
-def test_refuses_swapped_points(snarkjs_setup: SnarkjsSetup, hush_chain: dict, tmp_path: Path) -> None:
-    z = read_zkey(hush_chain["final"])
+def test_refuses_swapped_points(local: dict, tmp_path: Path) -> None:
+    z = read_zkey(local["final"])
     for section, attr in (("C section", "l_query"), ("H section", "h_query"), ("A section", "a_query"),
                           ("B2 section", "b_g2_query")):
-        bad = _rewrite(hush_chain["final"], tmp_path / f"{attr}.zkey", **{attr: _swap_two(getattr(z, attr))})
-        assert _verify_step(snarkjs_setup, bad) == section
+        bad = _rewrite(local["final"], tmp_path / f"{attr}.zkey", **{attr: _swap_two(getattr(z, attr))})
+        assert _verify_step(local, bad) == section
 
 
-def test_refuses_a_wrong_delta(snarkjs_setup: SnarkjsSetup, hush_chain: dict, tmp_path: Path) -> None:
-    z = read_zkey(hush_chain["final"])
-    other = read_zkey(hush_chain["dir"] / "k2.zkey")
+def test_refuses_a_wrong_delta(local: dict, tmp_path: Path) -> None:
+    z = read_zkey(local["final"])
+    other = read_zkey(local["dir"] / "k2.zkey")
     # delta of an earlier key: delta_g1 no longer the last contribution's
-    bad = _rewrite(hush_chain["final"], tmp_path / "d1.zkey", delta_g1=np.array(other.delta_g1))
-    assert _verify_step(snarkjs_setup, bad) == "delta_g1"
-    bad = _rewrite(hush_chain["final"], tmp_path / "d2.zkey", delta_g2=np.array(other.delta_g2))
-    assert _verify_step(snarkjs_setup, bad) == "delta_g2"
+    bad = _rewrite(local["final"], tmp_path / "d1.zkey", delta_g1=np.array(other.delta_g1))
+    assert _verify_step(local, bad) == "delta_g1"
+    bad = _rewrite(local["final"], tmp_path / "d2.zkey", delta_g2=np.array(other.delta_g2))
+    assert _verify_step(local, bad) == "delta_g2"
     # a last contribution claiming another delta (deltaAfter and delta_g1 consistent): the key's
     # proof of knowledge does not cover it
     last = replace(z.contributions[-1], delta_after=np.array(other.delta_g1))
-    bad = _rewrite(hush_chain["final"], tmp_path / "d3.zkey", delta_g1=np.array(other.delta_g1),
+    bad = _rewrite(local["final"], tmp_path / "d3.zkey", delta_g1=np.array(other.delta_g1),
                    contributions=(*z.contributions[:-1], last))
-    assert _verify_step(snarkjs_setup, bad) == "contribution #3 delta"
+    assert _verify_step(local, bad) == "contribution #3 delta"
     # C divided by another delta than the key's
-    bad = _rewrite(hush_chain["final"], tmp_path / "d4.zkey", l_query=np.array(other.l_query))
-    assert _verify_step(snarkjs_setup, bad) == "C section"
+    bad = _rewrite(local["final"], tmp_path / "d4.zkey", l_query=np.array(other.l_query))
+    assert _verify_step(local, bad) == "C section"
 
 
-def test_refuses_a_broken_transcript(snarkjs_setup: SnarkjsSetup, hush_chain: dict, tmp_path: Path) -> None:
-    z = read_zkey(hush_chain["final"])
+def test_refuses_a_broken_transcript(local: dict, tmp_path: Path) -> None:
+    z = read_zkey(local["final"])
     first = z.contributions[0]
     t = bytearray(first.transcript)
     t[0] ^= 1
-    bad = _rewrite(hush_chain["final"], tmp_path / "t.zkey",
+    bad = _rewrite(local["final"], tmp_path / "t.zkey",
                    contributions=(replace(first, transcript=bytes(t)), *z.contributions[1:]))
-    assert _verify_step(snarkjs_setup, bad) == "contribution #1 transcript"
+    assert _verify_step(local, bad) == "contribution #1 transcript"
     # a contribution dropped from the middle: the next one's transcript no longer chains
-    bad = _rewrite(hush_chain["final"], tmp_path / "drop.zkey", contributions=(z.contributions[0], z.contributions[2]))
-    assert _verify_step(snarkjs_setup, bad) == "contribution #2 transcript"
+    bad = _rewrite(local["final"], tmp_path / "drop.zkey", contributions=(z.contributions[0], z.contributions[2]))
+    assert _verify_step(local, bad) == "contribution #2 transcript"
     # another name on a beacon record: the beacon's proof is recomputed from its parameters
     beacon = replace(z.contributions[2], beacon_hash=bytes(32))
-    bad = _rewrite(hush_chain["final"], tmp_path / "b.zkey", contributions=(*z.contributions[:2], beacon))
-    assert _verify_step(snarkjs_setup, bad) == "contribution #3 beacon"
+    bad = _rewrite(local["final"], tmp_path / "b.zkey", contributions=(*z.contributions[:2], beacon))
+    assert _verify_step(local, bad) == "contribution #3 beacon"
 
 
-def test_refuses_a_ptau_not_prepared_or_too_small(snarkjs_setup: SnarkjsSetup, hush_chain: dict,
-                                                   tmp_path: Path) -> None:
-    from prover.setup import DevSetupWarning, powers_of_tau
-
+def test_refuses_a_ptau_not_prepared_or_too_small(local: dict, tmp_path: Path) -> None:
     with pytest.raises(SetupCheckError, match="not prepared") as e:
-        C.zkey_new(snarkjs_setup.circuit.r1cs, snarkjs_setup.ptau_beacon, tmp_path / "x.zkey")
-    assert e.value.step == "ptau"
-    assert _verify_step(snarkjs_setup, hush_chain["final"], snarkjs_setup.ptau_beacon) == "ptau"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DevSetupWarning)
-        powers_of_tau(3, tmp_path / "p3.ptau")
-        powers_of_tau(6, tmp_path / "p6.ptau")
-    with pytest.raises(SetupCheckError, match="domain of 2\\^4") as e:
-        C.zkey_new(snarkjs_setup.circuit.r1cs, tmp_path / "p3.ptau", tmp_path / "x.zkey")
+        C.zkey_new(local["r1cs"], local["unprepared"], tmp_path / "x.zkey")
+    assert e.value.step == "ptau" and not (tmp_path / "x.zkey").exists()
+    assert _verify_step(local, local["final"], local["unprepared"]) == "ptau"
+    with pytest.raises(SetupCheckError, match="domain of 2\\^3") as e:
+        C.zkey_new(local["r1cs"], _dev_ptau(2, tmp_path / "p2.ptau"), tmp_path / "x.zkey")
     assert e.value.step == "ptau"
     # a sound ptau, but not the one the key was made from
-    assert _verify_step(snarkjs_setup, hush_chain["final"], tmp_path / "p6.ptau") == "alpha_g1"
+    assert _verify_step(local, local["final"], _dev_ptau(5, tmp_path / "other.ptau")) == "alpha_g1"
 
 
-def test_contribute_refuses_a_broken_input(hush_chain: dict, tmp_path: Path) -> None:
-    z = read_zkey(hush_chain["dir"] / "k2.zkey")
+def test_contribute_refuses_a_broken_input(local: dict, tmp_path: Path) -> None:
+    z = read_zkey(local["dir"] / "k2.zkey")
     earlier = np.array(z.contributions[0].delta_after)
-    bad = _rewrite(hush_chain["dir"] / "k2.zkey", tmp_path / "bad.zkey", delta_g1=earlier)
+    bad = _rewrite(local["dir"] / "k2.zkey", tmp_path / "bad.zkey", delta_g1=earlier)
     with pytest.raises(SetupCheckError) as e:
         C.zkey_contribute(bad, tmp_path / "out.zkey", name="carol")
     assert e.value.step == "delta_g1" and not (tmp_path / "out.zkey").exists()
 
 
-def test_ptau_verify_refuses_tampering(snarkjs_setup: SnarkjsSetup, tmp_path: Path) -> None:
-    p = read_ptau(snarkjs_setup.ptau_final)
+def test_ptau_verify_refuses_tampering(local: dict, tmp_path: Path) -> None:
+    assert ptau_verify(local["ptau"]).prepared
+    p = read_ptau(local["ptau"])
     cases = {}
     tau = np.array(p.tau_g1)
     tau[[5, 6]] = tau[[6, 5]]
@@ -221,8 +236,8 @@ def test_ptau_verify_refuses_tampering(snarkjs_setup: SnarkjsSetup, tmp_path: Pa
     cases["betaTauG1 powers"] = replace(p, beta_tau_g1=beta)
     c0 = p.contributions[0]
     k = replace(c0.key, tau_g1_sx=np.array(c0.key.alpha_g1_sx))
-    cases["contribution #1 proof of knowledge (tau)"] = replace(p, contributions=(replace(c0, key=k),
-                                                                                  *p.contributions[1:]))
+    cases["contribution #1 proof of knowledge (tau)"] = replace(p, contributions=(replace(c0, key=k),))
+    cases["next challenge"] = replace(p, contributions=(replace(c0, next_challenge=bytes(64)),))
     cases["contributions"] = replace(p, contributions=())
     for step, bad in cases.items():
         path = tmp_path / "bad.ptau"
@@ -235,22 +250,23 @@ def test_ptau_verify_refuses_tampering(snarkjs_setup: SnarkjsSetup, tmp_path: Pa
 # --- command line ---------------------------------------------------------------------------------------
 
 
-def test_cli_verbs(snarkjs_setup: SnarkjsSetup, hush_chain: dict, tmp_path: Path, capsys) -> None:
-    s = snarkjs_setup
-    assert hush(["zkey", "new", str(s.circuit.r1cs), str(s.ptau_final), str(tmp_path / "0.zkey")]) == 0
+def test_cli_verbs(local: dict, tmp_path: Path, capsys) -> None:
+    r1cs, ptau = str(local["r1cs"]), str(local["ptau"])
+    assert hush(["zkey", "new", r1cs, ptau, str(tmp_path / "0.zkey")]) == 0
     assert hush(["zkey", "contribute", str(tmp_path / "0.zkey"), str(tmp_path / "1.zkey"), "--name", "cli",
                  "--entropy", "some words"]) == 0
     assert hush(["zkey", "beacon", str(tmp_path / "1.zkey"), str(tmp_path / "2.zkey"), BEACON, "10"]) == 0
     capsys.readouterr()
-    assert hush(["zkey", "verify", str(s.circuit.r1cs), str(s.ptau_final), str(tmp_path / "2.zkey")]) == 0
+    assert hush(["zkey", "verify", r1cs, ptau, str(tmp_path / "2.zkey")]) == 0
     out = capsys.readouterr()
     assert "contribution #1 cli" in out.out and "ZKey OK (2 contributions)" in out.out
     assert "[####" in out.err  # progress
     z = read_zkey(tmp_path / "2.zkey")
     _rewrite(tmp_path / "2.zkey", tmp_path / "bad.zkey", l_query=_swap_two(z.l_query))
-    assert hush(["zkey", "verify", str(s.circuit.r1cs), str(s.ptau_final), str(tmp_path / "bad.zkey")]) == 1
+    assert hush(["zkey", "verify", r1cs, ptau, str(tmp_path / "bad.zkey")]) == 1
     assert "INVALID at C section" in capsys.readouterr().out
-    assert hush(["ptau", "verify", str(s.ptau_final)]) == 0
+    assert hush(["ptau", "verify", ptau]) == 0
     assert "Powers of tau OK" in capsys.readouterr().out
-    assert hush(["ptau", "verify", str(s.ptau_new)]) == 1  # no contribution
+    write_ptau(replace(read_ptau(ptau), contributions=()), tmp_path / "none.ptau")
+    assert hush(["ptau", "verify", str(tmp_path / "none.ptau")]) == 1
     assert "INVALID at contributions" in capsys.readouterr().out
