@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from prover.formats.zkey import read_zkey, write_zkey
 from service.ceremony import GENESIS, CeremonyStateError, Coordinator, contribute, entry_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "prover"))
-from toolchain import compile_circuit, snarkjs  # noqa: E402
+from test_setup import _write_small_r1cs  # noqa: E402
+from toolchain import snarkjs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"
@@ -95,21 +97,23 @@ def _tampered_contribution(head: Path, out: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def mix(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A hand-written R1CS (tests/prover/test_setup.py's, domain 2^3) and a development ptau."""
     from prover.setup import DevSetupWarning, powers_of_tau
 
-    d = tmp_path_factory.mktemp("mix-ptau")
+    d = tmp_path_factory.mktemp("small")
+    _write_small_r1cs(d / "small.r1cs")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DevSetupWarning)
-        powers_of_tau(6, d / "p6.ptau")
-    return compile_circuit("mix").r1cs, d / "p6.ptau"
+        powers_of_tau(5, d / "p5.ptau")
+    return d / "small.r1cs", d / "p5.ptau"
 
 
 # --- in process: the state machine ------------------------------------------------------------------
 
 
-def test_slots_tokens_expiry_and_recovery(mix: tuple[Path, Path], tmp_path: Path) -> None:
-    r1cs, ptau = mix
+def test_slots_tokens_expiry_and_recovery(small: tuple[Path, Path], tmp_path: Path) -> None:
+    r1cs, ptau = small
     state = tmp_path / "state"
     co = Coordinator.create(state, r1cs, ptau, admin_token=TOKEN, slot_timeout=1.0)
     slot, token = co.take_slot("alice")
@@ -156,8 +160,8 @@ def test_slots_tokens_expiry_and_recovery(mix: tuple[Path, Path], tmp_path: Path
 
 @pytest.mark.slow
 @pytest.mark.interop
-def test_coordinator_survives_sigkill_and_finishes(mix: tuple[Path, Path], tmp_path: Path) -> None:
-    r1cs, ptau = mix
+def test_coordinator_survives_sigkill_and_finishes(small: tuple[Path, Path], tmp_path: Path) -> None:
+    r1cs, ptau = small
     state = tmp_path / "state"
     co = CoordinatorProcess(state, r1cs=r1cs, ptau=ptau).start()
     try:
@@ -285,8 +289,7 @@ def test_three_party_ceremony_for_transfer_2x2(tmp_path: Path) -> None:
     build = tmp_path / "build"
     (build / "keys").mkdir(parents=True)
     (build / "circuits").symlink_to(files.r1cs.parent.parent)
-    os.link(final, build / "keys" / "transfer_2x2.zkey") if final.stat().st_dev == build.stat().st_dev else \
-        (build / "keys" / "transfer_2x2.zkey").write_bytes(final.read_bytes())
+    shutil.copyfile(final, build / "keys" / "transfer_2x2.zkey")
     old = os.environ.get("HUSH_BUILD_DIR")
     os.environ["HUSH_BUILD_DIR"] = str(build)
     try:
