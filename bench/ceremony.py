@@ -9,6 +9,7 @@ missing), then `zkey new` once (Hush), and timed, each once, wall clock, as sepa
     hush contribute     `hush zkey contribute new.zkey h1.zkey`
     snarkjs contribute  `snarkjs zkey contribute new.zkey s1.zkey`
     hush verify         `hush zkey verify r1cs ptau s2.zkey` (a two-contribution key: Hush then snarkjs)
+    hush ptau verify    `hush ptau verify ptau` (every check, Lagrange sections included)
     snarkjs verify      `snarkjs zkey verify r1cs ptau s2.zkey`
 
 Both tools verify the same file. Results go to bench/results/ceremony.json (per circuit, with the
@@ -43,7 +44,9 @@ def _run(cmd: list[str], marker: str) -> float:
     return dt
 
 
-def bench_circuit(name: str, snarkjs: bool) -> dict:
+def bench_circuit(name: str, snarkjs: bool, save=lambda r: None) -> dict:
+    """Timings of one circuit; `save(partial)` after every measurement, so an interrupted run keeps
+    what it measured."""
     from hush.artifacts import circuit_files, ensure_dev_key
 
     files = circuit_files(name)
@@ -53,21 +56,28 @@ def bench_circuit(name: str, snarkjs: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="hush-bench-ceremony-") as d:
         dd = Path(d)
         out["hush_new_s"] = _run([*HUSH, "zkey", "new", str(files.r1cs), str(ptau), str(dd / "new.zkey")], "wrote")
+        save(out)
         out["hush_contribute_s"] = _run([*HUSH, "zkey", "contribute", str(dd / "new.zkey"), str(dd / "h1.zkey"),
                                          "--name", "bench"], "wrote")
+        save(out)
         if snarkjs:
             out["snarkjs_contribute_s"] = _run([*SNARKJS, "zkey", "contribute", str(dd / "new.zkey"),
                                                 str(dd / "s1.zkey"), "--name=bench", "-e=bench entropy"],
                                                "Contribution Hash")
+            save(out)
             _run([*SNARKJS, "zkey", "contribute", str(dd / "h1.zkey"), str(dd / "s2.zkey"), "--name=bench 2",
                   "-e=more entropy"], "Contribution Hash")
         else:
             _run([*HUSH, "zkey", "contribute", str(dd / "h1.zkey"), str(dd / "s2.zkey"), "--name", "bench 2"], "wrote")
         out["hush_verify_s"] = _run([*HUSH, "zkey", "verify", str(files.r1cs), str(ptau), str(dd / "s2.zkey")],
                                     "ZKey OK")
+        save(out)
+        out["hush_ptau_verify_s"] = _run([*HUSH, "ptau", "verify", str(ptau)], "Powers of tau OK")
+        save(out)
         if snarkjs:
             out["snarkjs_verify_s"] = _run([*SNARKJS, "zkey", "verify", str(files.r1cs), str(ptau),
                                             str(dd / "s2.zkey")], "ZKey Ok!")
+            save(out)
     return out
 
 
@@ -77,13 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-snarkjs", action="store_true")
     a = ap.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    for name in a.circuits.split(","):
-        r = bench_circuit(name, not a.no_snarkjs)
-        r["machine"] = platform.machine()
-        r["date"] = time.strftime("%Y-%m-%d", time.gmtime())
-        results[name] = r
+    def save(r: dict) -> None:
+        r = {**r, "machine": platform.machine(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
+        results[r["circuit"]] = r
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+
+    for name in a.circuits.split(","):
+        r = bench_circuit(name, not a.no_snarkjs, save)
+        save(r)
         print(json.dumps(r), flush=True)
     print("| circuit | Hush contribute | snarkjs contribute | Hush verify | snarkjs verify |")
     print("|---|---|---|---|---|")
