@@ -4,8 +4,9 @@ DEVELOPMENT ONLY. A development setup has one contributor, this process, which d
 waste (tau, alpha, beta, delta) from the operating system's CSPRNG, uses it and drops it. Nobody
 else can check that it was dropped: whoever ran the setup (or a compromised machine, a core dump, a
 swap file) could forge proofs for every circuit keyed from it. Production keys come from a
-multi-party ceremony (a public phase-1 .ptau such as the Hermez/Polygon one, then `snarkjs zkey
-contribute` by independent parties, finished with a random beacon). Neither file format has a flag
+multi-party ceremony (a public phase-1 .ptau such as the Hermez/Polygon one, then phase-2
+contributions by independent parties finished with a random beacon: `prover.ceremony`, `hush
+ceremony`, or snarkjs' `zkey contribute`; the files are the same). Neither file format has a flag
 for "development"; what we can do, we do:
 - every contribution record we write is named `DEV_CONTRIBUTION_NAME` ("... NOT FOR PRODUCTION"),
   which `snarkjs powersoftau verify` / `snarkjs zkey verify` print;
