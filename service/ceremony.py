@@ -379,8 +379,8 @@ def make_app(coord: Coordinator) -> FastAPI:
         import asyncio
 
         limit = coord.head_path.stat().st_size + MAX_KEY_GROWTH
-        length = request.headers.get("content-length")
-        if length is None or int(length) > limit:
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > limit:
             raise CeremonyStateError("size", f"a contributed key has at most {limit} bytes, with a Content-Length",
                                      413)
         tmp = coord.dir / f"upload-{secrets.token_hex(8)}"
