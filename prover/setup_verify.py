@@ -396,26 +396,44 @@ def ptau_verify(path: str | os.PathLike, progress: Progress | None = None) -> Pt
     return PtauReport(p.power, p.ceremony_power, p.prepared, tuple(infos), next_challenge)
 
 
+def _lagrange_block(powers: np.ndarray, lag: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random a (2^q entries, the ones past the powers zero) and c = DFT(a) for one block."""
+    a = random_scalars(m)
+    a[min(m, powers.shape[0]) :] = 0  # the top block of section 12 has no tau^(2n - 1)
+    return a, fr_from_mont_array(ntt(fr_to_mont_array(a)))
+
+
 def _check_lagrange(p: Ptau, progress: Progress | None) -> None:
+    """Per section, every block at once: sum_q <L_q, DFT(a_q)> = <powers, sum_q a_q> for independent
+    random a_q (one MSM per side); if that fails, block by block to name the wrong one."""
     from .formats.ptau import LAGRANGE_ALPHA_TAU_G1, LAGRANGE_BETA_TAU_G1, LAGRANGE_TAU_G1, LAGRANGE_TAU_G2
 
-    jobs = [(LAGRANGE_TAU_G1, p.tau_g1, q) for q in range(p.power + 2)]
-    jobs += [(LAGRANGE_TAU_G2, p.tau_g2, q) for q in range(p.power + 1)]
-    jobs += [(LAGRANGE_ALPHA_TAU_G1, p.alpha_tau_g1, q) for q in range(p.power + 1)]
-    jobs += [(LAGRANGE_BETA_TAU_G1, p.beta_tau_g1, q) for q in range(p.power + 1)]
+    jobs = ((LAGRANGE_TAU_G1, p.tau_g1, p.power + 1), (LAGRANGE_TAU_G2, p.tau_g2, p.power),
+            (LAGRANGE_ALPHA_TAU_G1, p.alpha_tau_g1, p.power), (LAGRANGE_BETA_TAU_G1, p.beta_tau_g1, p.power))
     _report(progress, "Lagrange sections", 0, len(jobs))
-    for done, (section, powers, q) in enumerate(jobs, start=1):
-        m = 1 << q
-        lag = p.lagrange(section, q)
-        step = f"Lagrange section {section} at 2^{q}"
+    for done, (section, powers, top) in enumerate(jobs, start=1):
+        whole = np.concatenate([p.lagrange(section, q) for q in range(top + 1)])
         try:
-            (g2_validate_array if lag.ndim == 4 else g1_validate_array)(lag, allow_infinity=True)
+            (g2_validate_array if whole.ndim == 4 else g1_validate_array)(whole, allow_infinity=True)
         except PointError as e:
-            raise SetupCheckError(step, str(e)) from None
-        a = random_scalars(m)
-        k = min(m, powers.shape[0])  # the top block of section 12 has no tau^(2n - 1)
-        a[k:] = 0
-        c = fr_from_mont_array(ntt(fr_to_mont_array(a)))
-        if not np.array_equal(_msm_aff(powers[:k], a[:k]), _msm_aff(lag, c)):
-            raise SetupCheckError(step, "the Lagrange points are not the transform of the powers of tau")
+            raise SetupCheckError(f"Lagrange section {section}", str(e)) from None
+        k = min(1 << top, powers.shape[0])
+        a_sum = np.zeros((k, 4), dtype=np.uint64)
+        cs = []
+        for q in range(top + 1):
+            a, c = _lagrange_block(powers, whole, 1 << q)
+            n = min(a.shape[0], k)
+            lo = a_sum[:n, 0] + a[:n, 0]
+            a_sum[:n, 1] += lo < a_sum[:n, 0]  # carry: at most top + 1 terms below 2^64
+            a_sum[:n, 0] = lo
+            cs.append(c)
+        if not np.array_equal(_msm_aff(powers[:k], a_sum), _msm_aff(whole, np.concatenate(cs))):
+            for q in range(top + 1):
+                a, c = _lagrange_block(powers, whole, 1 << q)
+                kq = min(1 << q, powers.shape[0])
+                if not np.array_equal(_msm_aff(powers[:kq], a[:kq]), _msm_aff(p.lagrange(section, q), c)):
+                    raise SetupCheckError(f"Lagrange section {section} at 2^{q}",
+                                          "the Lagrange points are not the transform of the powers of tau")
+            raise SetupCheckError(f"Lagrange section {section}", "the Lagrange points are not the transform "
+                                                                 "of the powers of tau")
         _report(progress, "Lagrange sections", done, len(jobs))
