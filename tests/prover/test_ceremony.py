@@ -11,10 +11,10 @@ import re
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from conftest import BEACON, SnarkjsSetup
 from toolchain import snarkjs
 
 from hush.cli import main as hush
@@ -23,6 +23,9 @@ from prover.formats.ptau import read_ptau, write_ptau
 from prover.formats.zkey import read_zkey, write_zkey
 from prover.setup import DevSetupWarning, powers_of_tau
 from prover.setup_verify import SetupCheckError, ptau_verify
+
+BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"  # conftest's snarkjs_setup uses it too
+SnarkjsSetup = Any  # conftest.SnarkjsSetup (not importable by name when several conftest.py are loaded)
 
 
 def _printed_hashes(out: str) -> dict[str, bytes]:
