@@ -11,6 +11,7 @@ from typing import Any
 from transfer_forgery import input_commitment, ints, owner_of
 
 from transfer.compliant import compliance_hash, epoch_nullifier
+from transfer.constants import TransferShape
 from transfer.inputs import message_to_sign
 from transfer.keys import Keys
 from transfer.notes import commitment, nullifier
@@ -46,6 +47,7 @@ def reseal(
         v["ephemeralPubKey"], v["auditCiphertext"] = list(eph), ct
     bound = poseidon([v["extDataHash"], compliance_hash(v)])
     signals = [v["root"], v["publicAmount"], v["fee"], bound, *v["inputNullifier"], *v["outputCommitment"]]
-    sig = keys.spending_key.sign(message_to_sign(signals))
+    shape = TransferShape(len(v["inPathElements"][0]), len(v["inAmount"]), len(v["outAmount"]))
+    sig = keys.spending_key.sign(message_to_sign(signals, shape))
     v["sigR8"], v["sigS"] = list(sig.r8), sig.s
     return v
