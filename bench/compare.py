@@ -8,11 +8,17 @@ transfer, then time, interleaved, on the same files:
   a native prover given with --native PATH (any program taking snarkjs' `prove zkey wtns proof
   public` arguments, e.g. rapidsnark's `prover`; PATH may carry leading arguments, split like a
   shell would: --native "/opt/bin/prover" or --native "mytool prove")
+  a warm native prover given with --native-warm PATH (a program taking `zkey wtns proof public reps`
+  that keeps the key in one process, proves once to warm up, then `reps` times, and prints
+  {"warm_s": [...]}: bench/native/warm_prover.cpp over rapidsnark's C API), run interleaved with
+  the warm Hush prover, one native process per Hush proof
   a warm in-process Hush prover (per-stage spans), the end-to-end warm path (inputs -> witness
   -> proof -> self-check), the Python verifier (one proof, a batch of 64), cold start (new
   process to first proof) and a warm worker's peak RSS against the zkey size.
 Every proof timed is checked by `snarkjs groth16 verify` once. Results go to
-bench/results/<circuit>.json with the machine facts and the command line.
+bench/results/<circuit>.json with the machine facts, the load average before and after, and the
+command line. When build/rapidsnark holds rapidsnark (`make rapidsnark`), `prover` and
+`warm_prover` there are the defaults of --native and --native-warm (`--native ''` turns both off).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ HUSH = ROOT / ".venv" / "bin" / "hush"
 if not HUSH.is_file():  # a checkout without its own virtualenv (a git worktree): the running interpreter's
     HUSH = Path(sys.executable).parent / "hush"
 RESULTS = ROOT / "bench" / "results"
+RAPIDSNARK = ROOT / "build" / "rapidsnark"
+NATIVE_WARM_REPS = 3
 
 _COLD = r"""
 import resource, sys, time, json
@@ -78,6 +86,23 @@ def native_command(native: str, zkey: Path, wtns: Path, proof: Path, public: Pat
     return [exe, *parts[1:], str(zkey), str(wtns), str(proof), str(public)]
 
 
+def native_warm_times(native_warm: str, zkey: Path, wtns: Path, proof: Path, public: Path,
+                      reps: int = NATIVE_WARM_REPS) -> list[float]:
+    """One run of a warm native prover: the seconds of each of its `reps` warm proofs."""
+    cmd = [*native_command(native_warm, zkey, wtns, proof, public), str(reps)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600).stdout
+    times = json.loads(out.strip().splitlines()[-1])["warm_s"]
+    if len(times) != reps or not all(isinstance(t, (int, float)) and t > 0 for t in times):
+        raise ValueError(f"expected {reps} positive warm times from {cmd[0]}, got {times!r}")
+    return [float(t) for t in times]
+
+
+def default_natives() -> tuple[str | None, str | None]:
+    """rapidsnark's `prover` and bench/native's `warm_prover` when `make rapidsnark` built them."""
+    found = [RAPIDSNARK / n for n in ("prover", "warm_prover")]
+    return tuple(str(p) if p.is_file() and os.access(p, os.X_OK) else None for p in found)  # type: ignore[return-value]
+
+
 def _stats(xs: list[float]) -> dict:
     return {"median_s": statistics.median(xs), "min_s": min(xs), "runs": len(xs)}
 
@@ -97,7 +122,7 @@ def _machine() -> dict:
             "loadavg_at_start": os.getloadavg()}
 
 
-def bench_circuit(name: str, reps: int, native: str | None) -> dict:
+def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | None = None) -> dict:
 
     from hush.artifacts import circuit_files, ensure_dev_key
     from prover.formats.wtns import write_wtns
@@ -143,15 +168,19 @@ def bench_circuit(name: str, reps: int, native: str | None) -> dict:
     prover = Prover(zkey)
     prover.warm()
     prover.prove(witness)
-    warm, stages, e2e = [], [], []
-    for _ in range(reps):
+    warm, stages, e2e, nwarm = [], [], [], []
+    for _ in range(reps):  # interleaved: a Hush proof, a warm native run, the end-to-end path
         t0 = time.perf_counter()
         res = prover.prove(witness)
         warm.append(time.perf_counter() - t0)
         stages.append(res.timings)
+        if native_warm:
+            nwarm.extend(native_warm_times(native_warm, zkey, wtns, tmp / "nwp.json", tmp / "nwpub.json"))
         t0 = time.perf_counter()
         res = prover.prove(calc.calculate_limbs(ex.inputs))
         e2e.append(time.perf_counter() - t0)
+    if native_warm:
+        assert _snarkjs_ok(vkey, tmp / "nwpub.json", tmp / "nwp.json"), "warm native proof does not verify"
     (tmp / "wp.json").write_text(json.dumps(res.proof.to_json()))
     (tmp / "wpub.json").write_text(json.dumps([str(v) for v in res.public_signals]))
     assert _snarkjs_ok(vkey, tmp / "wpub.json", tmp / "wp.json"), "warm proof does not verify"
@@ -183,6 +212,7 @@ def bench_circuit(name: str, reps: int, native: str | None) -> dict:
         "domain_size": prover.domain_size,
         "processes": {k: _stats(v) for k, v in times.items()},
         "warm_prove": _stats(warm),
+        **({"native_warm_prove": _stats(nwarm)} if nwarm else {}),
         "warm_stages_median_s": stage_median,
         "end_to_end_warm": _stats(e2e),
         "verify_ms_median": statistics.median(vt) * 1e3,
@@ -200,6 +230,10 @@ def bench_circuit(name: str, reps: int, native: str | None) -> dict:
     }
     if native:
         ratios["warm_hush_over_native"] = out["warm_prove"]["median_s"] / out["processes"]["native_prove"]["median_s"]
+        ratios["hush_cli_over_native"] = (out["processes"]["hush_cli_prove"]["median_s"]
+                                          / out["processes"]["native_prove"]["median_s"])
+    if nwarm:
+        ratios["warm_hush_over_warm_native"] = out["warm_prove"]["median_s"] / out["native_warm_prove"]["median_s"]
     out["ratios"] = ratios
     return out
 
@@ -211,6 +245,9 @@ def _print(res: dict) -> None:
     print(f"  {'warm hush prove':<22} median {res['warm_prove']['median_s'] * 1e3:8.0f} ms   "
           f"min {res['warm_prove']['min_s'] * 1e3:8.0f} ms")
     print("    stages: " + ", ".join(f"{k} {v * 1e3:.0f}" for k, v in res["warm_stages_median_s"].items()) + " ms")
+    if "native_warm_prove" in res:
+        print(f"  {'warm native prove':<22} median {res['native_warm_prove']['median_s'] * 1e3:8.0f} ms   "
+              f"min {res['native_warm_prove']['min_s'] * 1e3:8.0f} ms")
     print(f"  {'end to end (warm)':<22} median {res['end_to_end_warm']['median_s'] * 1e3:8.0f} ms")
     print(f"  cold start {res['cold_start_s']:.2f} s, peak RSS {res['peak_rss_bytes'] / 2**20:.0f} MiB "
           f"(zkey {res['zkey_bytes'] / 2**20:.1f} MiB)")
@@ -223,13 +260,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.split("\n")[0])
     ap.add_argument("--circuits", default="transfer_2x2")
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--native", help="a native prover taking snarkjs' `prove <zkey> <wtns> <proof> <public>`")
+    ap.add_argument("--native", help="a native prover taking snarkjs' `prove <zkey> <wtns> <proof> <public>` "
+                    "(default: build/rapidsnark/prover when built; '' for none)")
+    ap.add_argument("--native-warm", help="a warm native prover taking `<zkey> <wtns> <proof> <public> <reps>` "
+                    "(default: build/rapidsnark/warm_prover when built; '' for none)")
     a = ap.parse_args(argv)
+    found = default_natives()
+    native = found[0] if a.native is None else a.native or None
+    native_warm = (found[1] if a.native is None else None) if a.native_warm is None else a.native_warm or None
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = _machine()
     for name in a.circuits.split(","):
-        res = bench_circuit(name, a.reps, a.native)
+        res = bench_circuit(name, a.reps, native, native_warm)
         res["machine"] = machine
+        res["loadavg_at_end"] = os.getloadavg()
         res["command"] = "python -m bench.compare " + " ".join(argv if argv is not None else sys.argv[1:])
         res["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         _print(res)

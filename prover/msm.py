@@ -68,6 +68,8 @@ from bn254.g1 import G1_INF, g1_to_ints
 from bn254.g2 import G2_INF, g2_to_ints
 from bn254.limbs import adc
 
+from .glv import GLV_MIN_POINTS, split_msm
+
 U0 = np.uint64(0)
 U1 = np.uint64(1)
 
@@ -407,6 +409,8 @@ def _msm(
     window: int | None,
     parallel: bool,
     affine: bool | None,
+    glv: bool | None = False,
+    group: str = "g1",
 ) -> tuple:
     n = points.shape[0]
     if scalars.shape[0] != n:
@@ -420,6 +424,11 @@ def _msm(
     m = general.size
     if m == 0 and ones.size == 0:
         return inf
+    if glv is None:
+        glv = m >= GLV_MIN_POINTS
+    if glv and m:
+        points, scalars, general, ones = split_msm(points, scalars, general, ones, group)
+        m = general.size
     c, nwin = MIN_WINDOW, 0
     h = np.zeros(5, dtype=np.uint64)
     if m:
@@ -461,6 +470,7 @@ def msm_g1(
     window: int | None = None,
     parallel: bool = True,
     affine: bool | None = None,
+    glv: bool | None = None,
 ) -> tuple:
     """sum_i scalars[i] * points[i] as a Jacobian G1 kernel point (np.uint64 limbs, Montgomery).
 
@@ -469,7 +479,7 @@ def msm_g1(
     both come from the cost model); `parallel=False` runs the serial twin."""
     points = check_array(points, (2, 4), "affine G1")
     scalars = check_array(scalars, (4,), "scalar")
-    return _msm(points, scalars, G1_INF, window, parallel, affine)
+    return _msm(points, scalars, G1_INF, window, parallel, affine, glv, "g1")
 
 
 def msm_g2(
@@ -479,11 +489,12 @@ def msm_g2(
     window: int | None = None,
     parallel: bool = True,
     affine: bool | None = None,
+    glv: bool | None = None,
 ) -> tuple:
     """sum_i scalars[i] * points[i] as a Jacobian G2 kernel point; points (n, 2, 2, 4), else as msm_g1."""
     points = check_array(points, (2, 2, 4), "affine G2")
     scalars = check_array(scalars, (4,), "scalar")
-    return _msm(points, scalars, G2_INF, window, parallel, affine)
+    return _msm(points, scalars, G2_INF, window, parallel, affine, glv, "g2")
 
 
 def msm_g1_ints(points: np.ndarray, scalars: np.ndarray, **kw) -> tuple[int, int] | None:
