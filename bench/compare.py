@@ -5,6 +5,8 @@
 For each circuit: make the development key if needed, compute the witness of the example
 transfer, then time, interleaved, on the same files:
   snarkjs groth16 prove (fresh node process)   hush groth16 prove (fresh Python process)
+  a baseline Hush CLI given with --baseline-hush PATH (another checkout's `hush`, e.g. main's:
+  before/after of the fresh process in one run)
   a native prover given with --native PATH (any program taking snarkjs' `prove zkey wtns proof
   public` arguments, e.g. rapidsnark's `prover`; PATH may carry leading arguments, split like a
   shell would: --native "/opt/bin/prover" or --native "mytool prove")
@@ -12,7 +14,8 @@ transfer, then time, interleaved, on the same files:
   that keeps the key in one process, proves once to warm up, then `reps` times, and prints
   {"warm_s": [...]}: bench/native/warm_prover.cpp over rapidsnark's C API), run interleaved with
   the warm Hush prover, one native process per Hush proof
-  a warm in-process Hush prover (per-stage spans), the end-to-end warm path (inputs -> witness
+  a warm in-process Hush prover (per-stage spans) and, interleaved with it, the same prover with the
+  previous MSM kernels (`Prover(glv=False)`: before/after in one run), the end-to-end warm path (inputs -> witness
   -> proof -> self-check), the Python verifier (one proof, a batch of 64), cold start (new
   process to first proof) and a warm worker's peak RSS against the zkey size.
 Every proof timed is checked by `snarkjs groth16 verify` once. Results go to
@@ -122,7 +125,8 @@ def _machine() -> dict:
             "loadavg_at_start": os.getloadavg()}
 
 
-def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | None = None) -> dict:
+def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | None = None,
+                  baseline_hush: str | None = None) -> dict:
 
     from hush.artifacts import circuit_files, ensure_dev_key
     from prover.formats.wtns import write_wtns
@@ -153,27 +157,37 @@ def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | N
                 str(tmp / f"{prefix}pub.json")]
 
     runners = {"snarkjs_prove": prove_cmd(SNARKJS, "s"), "hush_cli_prove": prove_cmd(HUSH, "h")}
+    if baseline_hush:
+        runners["baseline_hush_cli_prove"] = prove_cmd(Path(baseline_hush), "b")
     if native:
         runners["native_prove"] = native_command(native, zkey, wtns, tmp / "np.json", tmp / "npub.json")
+    for cmd in runners.values():  # untimed: a first run may compile or page in what later runs reuse
+        _run(cmd)
     snarkjs_wtns = [str(SNARKJS), "wtns", "calculate", str(files.wasm), str(tmp / "input.json"), str(tmp / "s.wtns")]
     times: dict[str, list[float]] = {k: [] for k in [*runners, "snarkjs_wtns"]}
     for _ in range(reps):  # interleaved, so machine noise falls on all alike
         for k, cmd in runners.items():
             times[k].append(_run(cmd))
         times["snarkjs_wtns"].append(_run(snarkjs_wtns))
-    for k, prefix in (("snarkjs_prove", "s"), ("hush_cli_prove", "h"), ("native_prove", "n")):
+    for k, prefix in (("snarkjs_prove", "s"), ("hush_cli_prove", "h"), ("native_prove", "n"),
+                      ("baseline_hush_cli_prove", "b")):
         if k in runners:
             assert _snarkjs_ok(vkey, tmp / f"{prefix}pub.json", tmp / f"{prefix}p.json"), f"{k} proof does not verify"
 
     prover = Prover(zkey)
-    prover.warm()
-    prover.prove(witness)
-    warm, stages, e2e, nwarm = [], [], [], []
-    for _ in range(reps):  # interleaved: a Hush proof, a warm native run, the end-to-end path
+    before = Prover(prover.zkey, glv=False)  # the previous MSM kernels, on the same mapped key
+    for pr in (prover, before):
+        pr.warm()
+        pr.prove(witness)
+    warm, stages, e2e, nwarm, bwarm, bstages = [], [], [], [], [], []
+    for _ in range(reps):  # interleaved: a Hush proof, the previous kernels, a warm native run, end to end
         t0 = time.perf_counter()
         res = prover.prove(witness)
         warm.append(time.perf_counter() - t0)
         stages.append(res.timings)
+        t0 = time.perf_counter()
+        bstages.append(before.prove(witness).timings)
+        bwarm.append(time.perf_counter() - t0)
         if native_warm:
             nwarm.extend(native_warm_times(native_warm, zkey, wtns, tmp / "nwp.json", tmp / "nwpub.json"))
         t0 = time.perf_counter()
@@ -185,6 +199,8 @@ def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | N
     (tmp / "wpub.json").write_text(json.dumps([str(v) for v in res.public_signals]))
     assert _snarkjs_ok(vkey, tmp / "wpub.json", tmp / "wp.json"), "warm proof does not verify"
     stage_median = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
+    before_stage_median = {k: statistics.median(s[k] for s in bstages) for k in bstages[0]}
+    del before
 
     pvk = prover.verifying_key()
     proofs = [(res.public_signals, prover.prove(witness).proof) for _ in range(64)]
@@ -213,6 +229,8 @@ def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | N
         "processes": {k: _stats(v) for k, v in times.items()},
         "warm_prove": _stats(warm),
         **({"native_warm_prove": _stats(nwarm)} if nwarm else {}),
+        "warm_prove_before": _stats(bwarm),
+        "warm_stages_before_median_s": before_stage_median,
         "warm_stages_median_s": stage_median,
         "end_to_end_warm": _stats(e2e),
         "verify_ms_median": statistics.median(vt) * 1e3,
@@ -227,7 +245,11 @@ def bench_circuit(name: str, reps: int, native: str | None, native_warm: str | N
         "warm_hush_over_snarkjs": out["warm_prove"]["median_s"] / sj,
         "batch64_over_64_singles": out["batch64_ms"] / out["singles64_ms"],
         "peak_rss_over_zkey": out["peak_rss_bytes"] / zkey_size,
+        "warm_after_over_before": out["warm_prove"]["median_s"] / out["warm_prove_before"]["median_s"],
     }
+    if baseline_hush:
+        ratios["hush_cli_after_over_before"] = (out["processes"]["hush_cli_prove"]["median_s"]
+                                                / out["processes"]["baseline_hush_cli_prove"]["median_s"])
     if native:
         ratios["warm_hush_over_native"] = out["warm_prove"]["median_s"] / out["processes"]["native_prove"]["median_s"]
         ratios["hush_cli_over_native"] = (out["processes"]["hush_cli_prove"]["median_s"]
@@ -245,6 +267,9 @@ def _print(res: dict) -> None:
     print(f"  {'warm hush prove':<22} median {res['warm_prove']['median_s'] * 1e3:8.0f} ms   "
           f"min {res['warm_prove']['min_s'] * 1e3:8.0f} ms")
     print("    stages: " + ", ".join(f"{k} {v * 1e3:.0f}" for k, v in res["warm_stages_median_s"].items()) + " ms")
+    print(f"  {'warm, before (glv off)':<22} median {res['warm_prove_before']['median_s'] * 1e3:8.0f} ms")
+    print("    stages: " + ", ".join(f"{k} {v * 1e3:.0f}" for k, v in res["warm_stages_before_median_s"].items())
+          + " ms")
     if "native_warm_prove" in res:
         print(f"  {'warm native prove':<22} median {res['native_warm_prove']['median_s'] * 1e3:8.0f} ms   "
               f"min {res['native_warm_prove']['min_s'] * 1e3:8.0f} ms")
@@ -264,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(default: build/rapidsnark/prover when built; '' for none)")
     ap.add_argument("--native-warm", help="a warm native prover taking `<zkey> <wtns> <proof> <public> <reps>` "
                     "(default: build/rapidsnark/warm_prover when built; '' for none)")
+    ap.add_argument("--baseline-hush", help="another checkout's `hush` executable, timed as a fresh process "
+                    "beside this one (before/after)")
     a = ap.parse_args(argv)
     found = default_natives()
     native = found[0] if a.native is None else a.native or None
@@ -271,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = _machine()
     for name in a.circuits.split(","):
-        res = bench_circuit(name, a.reps, native, native_warm)
+        res = bench_circuit(name, a.reps, native, native_warm, a.baseline_hush)
         res["machine"] = machine
         res["loadavg_at_end"] = os.getloadavg()
         res["command"] = "python -m bench.compare " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -19,6 +19,11 @@ An MSM of m points with 254-bit scalars becomes one of 2m points (P and phi(P), 
 k1 or k2 is negative) with 128-bit scalars: the same number of bucket additions (twice the points,
 half the windows) but half the windows' running sums and doublings, and a larger best window.
 The extra points cost one Fq (G1) or two Fq (G2) multiplications each, made per call.
+
+Measured (bench: interleaved A/B in one process, transfer_2x2's proving key and witness, sweeping
+the window): on G2 the split MSM takes 0.82-0.90 of the plain one; on G1 it takes 1.03-1.15 (the
+bucket fill, the bulk of the work, is unchanged, and twice the points are read from a twice larger
+array). So `msm_g2` splits by default and `msm_g1` does not; `glv=True` forces it on either.
 """
 
 from __future__ import annotations
