@@ -29,11 +29,13 @@ array). So `msm_g2` splits by default and `msm_g1` does not; `glv=True` forces i
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from bn254.constants import Q, R
 from bn254.fields import QM, fq_mul
 from bn254.limbs import mac, sbb
+
+from .ntt import compile_twins
 
 BETA = 0x30644E72E131A0295E6DD9E7E0ACCCB0C28F069FBB966E3DE4BD44E5607CFD48
 """A primitive cube root of unity in Fq: phi(x, y) = (BETA x, y)."""
@@ -174,8 +176,7 @@ def _neg_fq(src, i, r, off, dst, o):
     dst[o, r, off], dst[o, r, off + 1], dst[o, r, off + 2], dst[o, r, off + 3] = d0, d1, d2, d3
 
 
-@njit(cache=True)
-def expand(points, scalars, general, ones, cst, beta, out_points, out_scalars):
+def _expand_core(points, scalars, general, ones, cst, beta, out_points, out_scalars):
     """The 2m + n1 points and scalars of the split MSM, points as (n, 2, w) views (w = 4 for G1,
     8 for G2: x then y, each w/4 Fq elements).
 
@@ -184,7 +185,7 @@ def expand(points, scalars, general, ones, cst, beta, out_points, out_scalars):
     m = general.shape[0]
     w = points.shape[2]
     beta_t = (beta[0], beta[1], beta[2], beta[3])
-    for j in range(m):
+    for j in prange(m):
         i = general[j]
         (a, na), (b, nb) = _decompose(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], cst)
         o = 2 * j
@@ -221,15 +222,21 @@ def expand(points, scalars, general, ones, cst, beta, out_points, out_scalars):
             out_scalars[o, s] = scalars[i, s]
 
 
+_expand_serial, _expand_parallel = compile_twins(_expand_core)
+expand = _expand_serial
+
+
 def split_msm(
-    points: np.ndarray, scalars: np.ndarray, general: np.ndarray, ones: np.ndarray, group: str
+    points: np.ndarray, scalars: np.ndarray, general: np.ndarray, ones: np.ndarray, group: str,
+    parallel: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(points', scalars', general', ones') of the equivalent MSM with half-length scalars."""
     n = points.shape[0]
     m, n1 = general.size, ones.size
     out_points = np.empty((2 * m + n1, *points.shape[1:]), dtype=np.uint64)
     out_scalars = np.empty((2 * m + n1, 4), dtype=np.uint64)
-    expand(points.reshape(n, 2, -1), scalars, general.astype(np.int64), ones.astype(np.int64), CONSTANTS[group],
+    kernel = _expand_parallel if parallel else _expand_serial
+    kernel(points.reshape(n, 2, -1), scalars, general.astype(np.int64), ones.astype(np.int64), CONSTANTS[group],
            BETA_MONT, out_points.reshape(2 * m + n1, 2, -1), out_scalars)
     return out_points, out_scalars, np.arange(2 * m, dtype=np.int64), np.arange(2 * m, 2 * m + n1, dtype=np.int64)
 
