@@ -6,7 +6,9 @@ array of standard-form limbs (integers in [0, 2^256), used as they are, not redu
 
 The method (Pippenger 1976, in the form pairing libraries use, e.g. gnark-crypto's MultiExp):
 1. Triage. Points at infinity and zero scalars are dropped. Scalars equal to 1 (most wires of a
-   transfer circuit are bits) are summed directly with mixed additions. The m others go on.
+   transfer circuit are bits) are summed directly with mixed additions. The m others go on; on G2
+   (by default; `glv` chooses) they are first split by the GLV endomorphism into 2m points with
+   128-bit scalars (`prover.glv`, which says why G1 does not split by default).
 2. Signed digits. Each scalar s is written in base 2^c with digits d_j in [-2^(c-1), 2^(c-1)):
    with H = sum_j 2^(c-1) 2^(c j), the base-2^c digits t_j of t = s + H give d_j = t_j - 2^(c-1)
    (no carries to propagate, so each window computes its digits on its own). One bucket serves
