@@ -130,9 +130,12 @@ class Prover:
         """Compile (or load from numba's cache) every kernel a proof uses, on a tiny input."""
         one = np.zeros((2, 4), dtype=np.uint64)
         one[:, 0] = 1
-        for split in (False, True):
-            msm_g1(self.zkey.a_query[:2], one, glv=split)
-            msm_g2(self.zkey.b_g2_query[:2], one, glv=split)
+        msm_g1(self.zkey.a_query[:2], one, glv=False)  # the plain kernels (small MSMs use them too)
+        msm_g2(self.zkey.b_g2_query[:2], one, glv=False)
+        if self.glv is True:  # the GLV split's kernels, where proofs will use them (G2 by default)
+            msm_g1(self.zkey.a_query[:2], one, glv=True)
+        if self.glv is not False:
+            msm_g2(self.zkey.b_g2_query[:2], one, glv=True)
         qap_warm()
         # blinding: the same kernels with the same argument types as a proof
         _g1_sum(self.alpha_g1, _g1_mul(self.delta_g1, 1))
