@@ -246,10 +246,13 @@ def cmd_pool(a: argparse.Namespace) -> int:
 FARM_VERBS = frozenset({"serve", "api", "worker", "farm"})
 """The verbs `service.serve` adds; other commands skip importing the farm (its settings and their
 dependencies), which a fresh `hush groth16 prove` would otherwise pay for."""
+COMPLIANCE_VERBS = frozenset({"issuer", "auditor", "audit"})
+"""The verbs `wallet.compliance_cli` adds; other commands skip importing it (web3: ~1 s)."""
 
 
-def build_parser(*, farm: bool = True) -> argparse.ArgumentParser:
-    """The parser of every verb; farm=False leaves out the farm's (FARM_VERBS)."""
+def build_parser(*, farm: bool = True, compliance: bool = True) -> argparse.ArgumentParser:
+    """The parser of every verb; farm=False leaves out the farm's (FARM_VERBS), compliance=False
+    the compliance ones (COMPLIANCE_VERBS)."""
     p = argparse.ArgumentParser(prog="hush", description="Groth16 on BN254, file-compatible with snarkjs.")
     p.add_argument("-v", "--verbose", action="store_true", help="log stage timings")
     sub = p.add_subparsers(dest="group", required=True)
@@ -325,9 +328,10 @@ def build_parser(*, farm: bool = True) -> argparse.ArgumentParser:
 
         add_farm_parsers(sub)
 
-    from wallet.compliance_cli import add_parsers as add_compliance_parsers
+    if compliance:
+        from wallet.compliance_cli import add_parsers as add_compliance_parsers
 
-    add_compliance_parsers(sub)
+        add_compliance_parsers(sub)
 
     c = sub.add_parser("wallet", help="the command-line wallet (init, address, balance, deposit, send, "
                        "withdraw, history); `hush wallet -h`", add_help=False)
@@ -358,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return pool_main(argv[1:])
     verb = next((x for x in argv if not x.startswith("-")), None)
-    args = build_parser(farm=verb is None or verb in FARM_VERBS).parse_args(argv)
+    full = verb is None  # `hush -h`: every verb
+    args = build_parser(farm=full or verb in FARM_VERBS, compliance=full or verb in COMPLIANCE_VERBS).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     warnings.simplefilter("default")
     try:
