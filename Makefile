@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv node serve farm-services example demo demo-compliance demo-batch grpc test test-fast circuits contracts contracts-check bench bench-farm bench-wallet bench-ceremony lint vectors clean
+.PHONY: help venv node serve farm-services example demo demo-compliance demo-batch grpc test test-fast circuits contracts contracts-check bench rapidsnark bench-farm bench-wallet bench-ceremony lint vectors clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,8 +64,12 @@ test: $(VENV_STAMP) $(NODE_STAMP) circuits contracts-check ## run the whole test
 test-fast: $(VENV_STAMP) ## run the tests that need neither node nor compiled circuits
 	.venv/bin/pytest -q -m "not slow and not interop and not circuits"
 
-bench: $(VENV_STAMP) $(NODE_STAMP) circuits ## benchmark kernels and proofs, compare with snarkjs
-	$(PY) -m bench.compare
+bench: $(VENV_STAMP) $(NODE_STAMP) circuits ## both circuits vs snarkjs (and rapidsnark if `make rapidsnark` built it): ratios
+	$(PY) -m bench.compare --circuits transfer_2x2,transfer_16x2
+
+rapidsnark: ## build rapidsnark from its public source into build/rapidsnark (git-ignored), for `make bench` only
+	test -d build/rapidsnark/src || git clone --depth 1 --recursive https://github.com/iden3/rapidsnark build/rapidsnark/src
+	bash bench/native/build_rapidsnark.sh
 
 bench-farm: $(VENV_STAMP) $(NODE_STAMP) circuits ## load the farm: p50/p95/p99, throughput and refusals at nominal and 3x load
 	$(PY) -m bench.farm_load

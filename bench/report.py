@@ -21,7 +21,8 @@ RESULTS = ROOT / "bench" / "results"
 
 STAGES = ["evaluations", "coset_ntt", "msm_a", "msm_b1", "msm_b2", "msm_c", "msm_h", "blinding", "self_check"]
 PROCESSES = [("snarkjs_prove", "snarkjs prove"), ("hush_cli_prove", "hush prove (CLI)"),
-             ("native_prove", "native prove"), ("snarkjs_wtns", "snarkjs witness")]
+             ("baseline_hush_cli_prove", "hush prove before (CLI)"), ("native_prove", "native prove"),
+             ("snarkjs_wtns", "snarkjs witness")]
 
 
 def load_results(results: Path) -> list[dict]:
@@ -64,6 +65,13 @@ def markdown(results: list[dict]) -> str:
         st = r["warm_stages_median_s"]
         lines.append(f"| {r['circuit']} | " + " | ".join(_ms(st.get(s)) for s in STAGES)
                      + f" | {_ms(r['warm_prove']['median_s'])} |")
+    keys = sorted({k for r in results for k in r.get("ratios", {})})
+    if keys:
+        lines += ["", "Ratios, each from one interleaved run (median over median):", "",
+                  "| ratio | " + " | ".join(r["circuit"] for r in results) + " |", "|" + "---|" * (len(results) + 1)]
+        for k in keys:
+            vals = [r.get("ratios", {}).get(k) for r in results]
+            lines.append(f"| {k} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in vals) + " |")
     machines = {json.dumps(r.get("machine", {}), sort_keys=True) for r in results}
     for m in sorted(machines):
         md = json.loads(m)

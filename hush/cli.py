@@ -243,7 +243,16 @@ def cmd_pool(a: argparse.Namespace) -> int:
 # --- parser ---------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+FARM_VERBS = frozenset({"serve", "api", "worker", "farm"})
+"""The verbs `service.serve` adds; other commands skip importing the farm (its settings and their
+dependencies), which a fresh `hush groth16 prove` would otherwise pay for."""
+COMPLIANCE_VERBS = frozenset({"issuer", "auditor", "audit"})
+"""The verbs `wallet.compliance_cli` adds; other commands skip importing it (web3: ~1 s)."""
+
+
+def build_parser(*, farm: bool = True, compliance: bool = True) -> argparse.ArgumentParser:
+    """The parser of every verb; farm=False leaves out the farm's (FARM_VERBS), compliance=False
+    the compliance ones (COMPLIANCE_VERBS)."""
     p = argparse.ArgumentParser(prog="hush", description="Groth16 on BN254, file-compatible with snarkjs.")
     p.add_argument("-v", "--verbose", action="store_true", help="log stage timings")
     sub = p.add_subparsers(dest="group", required=True)
@@ -314,13 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="make new keys even if current ones exist")
     c.set_defaults(func=cmd_setup_circuit)
 
-    from service.serve import add_parsers as add_farm_parsers
+    if farm:
+        from service.serve import add_parsers as add_farm_parsers
 
-    add_farm_parsers(sub)
+        add_farm_parsers(sub)
 
-    from wallet.compliance_cli import add_parsers as add_compliance_parsers
+    if compliance:
+        from wallet.compliance_cli import add_parsers as add_compliance_parsers
 
-    add_compliance_parsers(sub)
+        add_compliance_parsers(sub)
 
     c = sub.add_parser("wallet", help="the command-line wallet (init, address, balance, deposit, send, "
                        "withdraw, history); `hush wallet -h`", add_help=False)
@@ -350,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         from wallet.pool_cli import main as pool_main
 
         return pool_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    verb = next((x for x in argv if not x.startswith("-")), None)
+    full = verb is None  # `hush -h`: every verb
+    args = build_parser(farm=full or verb in FARM_VERBS, compliance=full or verb in COMPLIANCE_VERBS).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     warnings.simplefilter("default")
     try:

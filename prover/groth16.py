@@ -99,7 +99,9 @@ def _affine_g2(p) -> G2Ints:
 class Prover:
     """One warm prover per proving key: the .zkey is memory-mapped once, kernels compiled by `warm()`."""
 
-    def __init__(self, zkey: Zkey | str | os.PathLike, *, self_check: bool = True) -> None:
+    def __init__(self, zkey: Zkey | str | os.PathLike, *, self_check: bool = True, glv: bool | None = None) -> None:
+        """`glv` chooses the MSMs' GLV split (None: from `glv.GLV_MIN_POINTS` general scalars on;
+        False is the previous kernels, kept for A/B benches and as the split's twin)."""
         self.zkey = zkey if isinstance(zkey, Zkey) else read_zkey(zkey)
         pk = self.zkey
         self.n_vars = pk.n_vars
@@ -111,6 +113,7 @@ class Prover:
         self.beta_g2 = _g2_point(pk.beta_g2)
         self.delta_g2 = _g2_point(pk.delta_g2)
         self.self_check = self_check
+        self.glv = glv
         self._pvk = None
 
     # -- verification key (for the self-check) ----------------------------------------------------
@@ -127,8 +130,12 @@ class Prover:
         """Compile (or load from numba's cache) every kernel a proof uses, on a tiny input."""
         one = np.zeros((2, 4), dtype=np.uint64)
         one[:, 0] = 1
-        msm_g1(self.zkey.a_query[:2], one)
-        msm_g2(self.zkey.b_g2_query[:2], one)
+        msm_g1(self.zkey.a_query[:2], one, glv=False)  # the plain kernels (small MSMs use them too)
+        msm_g2(self.zkey.b_g2_query[:2], one, glv=False)
+        if self.glv is True:  # the GLV split's kernels, where proofs will use them (G2 by default)
+            msm_g1(self.zkey.a_query[:2], one, glv=True)
+        if self.glv is not False:
+            msm_g2(self.zkey.b_g2_query[:2], one, glv=True)
         qap_warm()
         # blinding: the same kernels with the same argument types as a proof
         _g1_sum(self.alpha_g1, _g1_mul(self.delta_g1, 1))
@@ -167,15 +174,15 @@ class Prover:
             h = h_odd_coset(a, b, c, overwrite=True)
         del a, b, c
         with spans("msm_a"):
-            pa = msm_g1(pk.a_query, w)
+            pa = msm_g1(pk.a_query, w, glv=self.glv)
         with spans("msm_b1"):
-            pb1 = msm_g1(pk.b_g1_query, w)
+            pb1 = msm_g1(pk.b_g1_query, w, glv=self.glv)
         with spans("msm_b2"):
-            pb2 = msm_g2(pk.b_g2_query, w)
+            pb2 = msm_g2(pk.b_g2_query, w, glv=self.glv)
         with spans("msm_c"):
-            pc = msm_g1(pk.l_query, w[self.n_public + 1 :])
+            pc = msm_g1(pk.l_query, w[self.n_public + 1 :], glv=self.glv)
         with spans("msm_h"):
-            ph = msm_g1(pk.h_query, h)
+            ph = msm_g1(pk.h_query, h, glv=self.glv)
         with spans("blinding"):
             r = secrets.randbelow(R) if r is None else r % R
             s = secrets.randbelow(R) if s is None else s % R

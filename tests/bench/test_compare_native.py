@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.compare import SNARKJS, _snarkjs_ok, native_command
+from bench.compare import SNARKJS, _snarkjs_ok, native_command, native_warm_times
 
 FAKE = Path(__file__).resolve().parent / "fake_native.py"
 NAME = "transfer_2x2"
@@ -41,6 +41,32 @@ def test_native_command_shape(tmp_path: Path) -> None:
         native_command(str(plain), z, w, p, q)
     with pytest.raises(ValueError, match="empty"):
         native_command("  ", z, w, p, q)
+
+
+def _warm_stub(tmp: Path, body: str) -> Path:
+    """A stand-in warm native prover: checks its five arguments, then runs `body` (reps = int(argv[5]))."""
+    exe = tmp / "warm-prover"
+    exe.write_text(f"#!{sys.executable}\nimport json, sys\nassert len(sys.argv) == 6, sys.argv\n"
+                   f"reps = int(sys.argv[5])\n{body}\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return exe
+
+
+def test_native_warm_times_parses_and_refuses(tmp_path: Path) -> None:
+    """`--native-warm`: the program gets `zkey wtns proof public reps` and must print one positive
+    time per warm proof on its last line; anything else is refused."""
+    z, w, p, q = (tmp_path / n for n in ("k.zkey", "w.wtns", "p.json", "pub.json"))
+    good = _warm_stub(tmp_path, 'print("log line"); print(json.dumps({"warm_s": [0.25 + i for i in range(reps)]}))')
+    assert native_warm_times(str(good), z, w, p, q, reps=3) == [0.25, 1.25, 2.25]
+    short = _warm_stub(tmp_path, 'print(json.dumps({"warm_s": [0.5]}))')
+    with pytest.raises(ValueError, match="expected 3 positive"):
+        native_warm_times(str(short), z, w, p, q, reps=3)
+    zero = _warm_stub(tmp_path, 'print(json.dumps({"warm_s": [0.0] * reps}))')
+    with pytest.raises(ValueError, match="positive"):
+        native_warm_times(str(zero), z, w, p, q, reps=2)
+    failing = _warm_stub(tmp_path, "sys.exit(1)")
+    with pytest.raises(subprocess.CalledProcessError):
+        native_warm_times(str(failing), z, w, p, q, reps=2)
 
 
 @pytest.fixture(scope="module")

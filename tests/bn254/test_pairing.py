@@ -182,6 +182,15 @@ def test_frobenius_constants() -> None:
         for i in range(6):
             g = xi ** (i * (Q**k - 1) // 6)
             assert F6.GAMMA_INTS[k][i] == (int(g.coeffs[0]), int(g.coeffs[1]))
+    F6.check_tower()  # the written-out constants are the computed ones, and the tower's facts hold
+
+
+def test_check_tower_catches_a_wrong_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = {k: list(v) for k, v in F6.GAMMA_INTS.items()}
+    bad[3][1] = (bad[3][1][0] ^ 1, bad[3][1][1])
+    monkeypatch.setattr(F6, "GAMMA_INTS", bad)
+    with pytest.raises(AssertionError, match="Frobenius"):
+        F6.check_tower()
 
 
 def test_cyclotomic_squaring_and_exp_x() -> None:

@@ -71,14 +71,17 @@ def _msm_ref(points, scalars, to_pt):
 
 
 @pytest.mark.interop
-def test_proof_matches_closed_form(snarkjs_setup, mix_prover, mix_wc) -> None:
-    """With chosen r, s the proof is a fixed function of key and witness: rebuild it with py_ecc."""
+@pytest.mark.parametrize("glv", [None, True, False])
+def test_proof_matches_closed_form(snarkjs_setup, mix_prover, mix_wc, glv) -> None:
+    """With chosen r, s the proof is a fixed function of key and witness: rebuild it with py_ecc.
+    With the MSMs' default, with the GLV split forced on every MSM, and with it off."""
     from prover.formats.encoding import g1_from_limbs, g2_from_limbs
 
     zk = read_zkey(snarkjs_setup.zkey_beacon)
     w = mix_wc.calculate(MIX_OK)
     r, s = 12345, 67890
-    got = mix_prover.prove(mix_wc.calculate_limbs(MIX_OK), r=r, s=s).proof
+    prover = mix_prover if glv is None else Prover(snarkjs_setup.zkey_beacon, self_check=False, glv=glv)
+    got = prover.prove(mix_wc.calculate_limbs(MIX_OK), r=r, s=s).proof
     g1 = [g1_from_limbs(p) for p in zk.a_query]
     b1 = [g1_from_limbs(p) for p in zk.b_g1_query]
     b2 = [g2_from_limbs(p) for p in zk.b_g2_query]

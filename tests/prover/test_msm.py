@@ -235,6 +235,9 @@ def test_all_digits_match_window_by_window_and_rebuild_the_scalar() -> None:
         h = np.array([(off >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(5)], dtype=np.uint64)
         table = np.empty((nwin, idx.size), dtype=np.int32)
         msm._all_digits(scalars, idx, c, nwin, h, table)
+        par = np.empty_like(table)
+        msm._all_digits_parallel(scalars, idx, c, nwin, h, par)  # the twin over both cores
+        assert np.array_equal(par, table), c
         one = np.empty(idx.size, dtype=np.int32)
         for w in range(nwin):
             msm._window_digits(scalars, idx, w, c, h, one)
